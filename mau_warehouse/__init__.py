@@ -1,0 +1,1 @@
+"""mau-warehouse: exact Monthly Active Users, plan limits and overage per tenant."""

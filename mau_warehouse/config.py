@@ -1,0 +1,122 @@
+"""Run-time configuration, read from environment variables only (SPEC §2, §7).
+
+Every path the project reads or writes at run time lives under ``MAU_HOME``;
+nothing is hard-coded elsewhere. Secrets never come from code: the
+pseudonymization key is read from ``MAU_PSEUDONYM_KEY`` or from a key file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from mau_warehouse.errors import MauError
+
+DEFAULT_HOME = Path.home() / ".mau-warehouse"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how DuckDB may use the machine."""
+
+    home: Path
+    duckdb_memory_limit: str
+    duckdb_threads: int | None
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.landing_dir / "events"
+
+    @property
+    def accounts_dir(self) -> Path:
+        return self.landing_dir / "accounts"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """The single-writer DuckDB file that ingestion and dbt write."""
+        return self.warehouse_dir / "warehouse.duckdb"
+
+    @property
+    def serving_path(self) -> Path:
+        """Read-only copy of the published marts; readers never open the writer's file."""
+        return self.warehouse_dir / "serving.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return Path(os.environ.get("MAU_PSEUDONYM_KEY_FILE", self.secrets_dir / "pseudonym.key"))
+
+    def pseudonym_key(self) -> str:
+        """The R17 key: from MAU_PSEUDONYM_KEY, else from the key file (owner-only)."""
+        key = os.environ.get("MAU_PSEUDONYM_KEY")
+        if key:
+            return key
+        path = self.pseudonym_key_file
+        if not path.exists():
+            raise MauError(
+                f"no pseudonymization key: set MAU_PSEUDONYM_KEY or create {path} "
+                "(`mau init-key` makes one)"
+            )
+        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise MauError(f"key file {path} must be readable by its owner only (chmod 600)")
+        key = path.read_text().strip()
+        if not key:
+            raise MauError(f"key file {path} is empty")
+        return key
+
+    def ensure_pseudonym_key(self) -> Path:
+        """Create an owner-only random key file when no key is configured (demo, first run)."""
+        if os.environ.get("MAU_PSEUDONYM_KEY"):
+            return self.pseudonym_key_file
+        path = self.pseudonym_key_file
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+        return path
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment for dbt: profiles.yml reads the warehouse path from it."""
+        env = {
+            "MAU_WAREHOUSE_PATH": str(self.warehouse_path),
+            "MAU_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "MAU_DUCKDB_THREADS": str(self.duckdb_threads or os.cpu_count() or 1),
+        }
+        return env
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (documented in README.md)."""
+    home = Path(os.environ.get("MAU_HOME") or DEFAULT_HOME).expanduser().resolve()
+    threads = os.environ.get("MAU_DUCKDB_THREADS")
+    try:
+        thread_count = int(threads) if threads else None
+    except ValueError as exc:
+        raise MauError(f"MAU_DUCKDB_THREADS must be a whole number, got {threads!r}") from exc
+    return Settings(
+        home=home,
+        duckdb_memory_limit=os.environ.get("MAU_DUCKDB_MEMORY_LIMIT", "4GB"),
+        duckdb_threads=thread_count,
+    )

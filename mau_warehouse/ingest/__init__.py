@@ -1,0 +1,5 @@
+"""Loading landing files into the raw layer of the warehouse (SPEC §2, R1–R3, R17)."""
+
+from mau_warehouse.ingest.run import FileResult, ingest
+
+__all__ = ["FileResult", "ingest"]

@@ -1,0 +1,89 @@
+-- Raw layer written by the loader (mau_warehouse.ingest). dbt reads it through
+-- sources only. Identifiers are already pseudonymized here (R17): no column of
+-- any table holds a raw user_id or anonymous_id.
+create schema if not exists raw;
+
+create sequence if not exists raw.load_id_seq start 1;
+
+-- One row per file content ever loaded: the ledger that makes loads idempotent (R2).
+create table if not exists raw.load_ledger (
+    load_id integer primary key,
+    file_path varchar not null,          -- path relative to the landing folder
+    file_kind varchar not null,          -- events | accounts | requests
+    content_sha256 varchar not null,
+    size_bytes bigint not null,
+    lines bigint not null,
+    accepted bigint not null,
+    duplicates bigint not null,
+    quarantined bigint not null,
+    status varchar not null,             -- loaded | unreadable
+    error varchar,
+    loaded_at timestamptz not null
+);
+
+-- One row per line that passed R1 (duplicates included: R2 is decided in dbt).
+create table if not exists raw.event_lines (
+    load_id integer not null,
+    line_number bigint not null,
+    event_id varchar not null,
+    tenant_id varchar not null,
+    event_type varchar,
+    occurred_at timestamptz not null,
+    sent_at timestamptz,
+    received_at timestamptz,
+    user_pseudonym varchar,              -- keyed hash of the trimmed user_id (R3, R17)
+    anonymous_pseudonym varchar,         -- keyed hash of the trimmed anonymous_id (R3, R17)
+    session_id varchar,
+    device_type varchar,
+    user_agent varchar,
+    user_agent_device_class varchar,     -- tablet | mobile | desktop parsed from user_agent, null without one (R9)
+    page_url varchar,
+    is_preview boolean not null,
+    properties json,
+    extra_fields json,                   -- unknown fields, kept (SPEC §2.1)
+    content_fingerprint varchar not null, -- hash of the pseudonymized line, for R2 conflicts
+    loaded_at timestamptz not null,
+    primary key (load_id, line_number)
+);
+
+-- One row per line that could not become an event (R1), never dropped.
+create table if not exists raw.quarantine (
+    load_id integer not null,
+    line_number bigint not null,
+    reason varchar not null,
+    raw_line varchar not null,           -- the line, identifier values replaced by pseudonyms
+    tenant_id varchar,                   -- when the line named one
+    user_pseudonym varchar,              -- pseudonyms of the ids found in the line (R17 erasure)
+    anonymous_pseudonym varchar,
+    loaded_at timestamptz not null,
+    primary key (load_id, line_number)
+);
+
+-- Billing-system exports, as text: each load replaces the previous version.
+create table if not exists raw.plans (
+    plan_id varchar,
+    plan_name varchar,
+    mau_limit varchar,
+    monthly_price_usd varchar,
+    source_file varchar not null,
+    loaded_at timestamptz not null
+);
+
+create table if not exists raw.tenants (
+    tenant_id varchar,
+    tenant_name varchar,
+    billing_timezone varchar,
+    created_at varchar,
+    source_file varchar not null,
+    loaded_at timestamptz not null
+);
+
+create table if not exists raw.subscriptions (
+    tenant_id varchar,
+    plan_id varchar,
+    started_on varchar,
+    ended_on varchar,
+    is_trial varchar,
+    source_file varchar not null,
+    loaded_at timestamptz not null
+);
