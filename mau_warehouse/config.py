@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from mau_warehouse.errors import MauError
 DEFAULT_HOME = Path.home() / ".mau-warehouse"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# dbt is installed beside this interpreter; the venv's bin folder need not be on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,9 @@ class Settings:
         return env
 
 
-def load_settings() -> Settings:
-    """Read settings from the environment (documented in README.md)."""
-    home = Path(os.environ.get("MAU_HOME") or DEFAULT_HOME).expanduser().resolve()
+def load_settings(home: str | Path | None = None) -> Settings:
+    """Read settings from the environment (documented in README.md); `home` overrides MAU_HOME."""
+    home = Path(home or os.environ.get("MAU_HOME") or DEFAULT_HOME).expanduser().resolve()
     threads = os.environ.get("MAU_DUCKDB_THREADS")
     try:
         thread_count = int(threads) if threads else None

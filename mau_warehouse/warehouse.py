@@ -40,9 +40,12 @@ def connect_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(settings.warehouse_path))
     except duckdb.IOException as exc:
-        raise MauError(
-            f"the warehouse {settings.warehouse_path} is busy: another run is writing ({exc})"
-        ) from exc
+        first_line = str(exc).splitlines()[0]
+        if "lock" in first_line.lower():
+            raise MauError(
+                f"the warehouse {settings.warehouse_path} is busy: another process is writing"
+            ) from exc
+        raise MauError(f"cannot open the warehouse {settings.warehouse_path}: {first_line}") from exc
     _configure(con, settings)
     con.execute(resources.files("mau_warehouse").joinpath("sql/raw_schema.sql").read_text())
     return con

@@ -1,0 +1,1 @@
+"""Great Expectations suites that guard every published figure (SPEC §7)."""

@@ -1,0 +1,240 @@
+"""The `mau` command (SPEC §5). Every error is one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from mau_warehouse.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
+from mau_warehouse.errors import MauError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line, not the usage text plus a line."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number")
+    return value
+
+
+def _add_generate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument("--tenants", type=_positive, default=50, help="tenants (default 50)")
+    parser.add_argument("--months", type=_positive, default=3, help="months (default 3)")
+    parser.add_argument(
+        "--events", type=_positive, default=1_000_000, help="events, about (default 1000000)"
+    )
+    parser.add_argument(
+        "--start-month", help="first month, YYYY-MM (default: so the last month is this one)"
+    )
+
+
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.generate import GenerateOptions, generate
+    from mau_warehouse.progress import progress_bar
+
+    settings.ensure_pseudonym_key()
+    options = GenerateOptions(
+        seed=args.seed,
+        tenants=args.tenants,
+        months=args.months,
+        events=args.events,
+        start_month=args.start_month,
+    )
+    with progress_bar("generating", unit="events") as advance:
+        summary = generate(settings.landing_dir, options, progress=advance)
+    _say(
+        f"wrote {summary.events:,} events ({summary.lines:,} lines) for {summary.tenants} "
+        f"tenants over {summary.months} months in {summary.files} files "
+        f"under {settings.landing_dir} in {summary.seconds:.1f}s"
+    )
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.ingest import ingest
+
+    results = ingest(settings, [Path(p) for p in args.paths] or None, progress=_say)
+    if args.format == "json":
+        print(json.dumps([r.as_json() for r in results], indent=2))
+        return
+    if not results:
+        print("nothing new to load")
+    for r in results:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(r.quarantined.items()))
+        line = (
+            f"{r.file}: lines={r.lines} accepted={r.accepted} duplicates={r.duplicates} "
+            f"quarantined={sum(r.quarantined.values())}"
+        )
+        print(line + (f" ({reasons})" if reasons else "") + (f" {r.error}" if r.error else ""))
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.pipeline import run_pipeline
+
+    run_pipeline(settings)
+    _say("run succeeded: figures published")
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.report import monthly_usage, parse_month, render
+
+    month = parse_month(args.month)
+    rows = monthly_usage(settings, month, args.tenant)
+    if not rows and args.format == "table":
+        _say(f"no figures for {args.month}" + (f" and tenant {args.tenant}" if args.tenant else ""))
+        return
+    print(render(rows, args.format))
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.report import monthly_usage, render
+
+    cmd_generate(args, settings)
+    cmd_run(args, settings)
+    print(render(monthly_usage(settings), "table"))
+
+
+def cmd_init_key(args: argparse.Namespace, settings: Settings) -> None:
+    path = settings.ensure_pseudonym_key()
+    _say(f"pseudonymization key ready at {path} (owner-only); keep a copy outside the warehouse")
+
+
+def _exec(program: str, arguments: list[str], env: dict[str, str]) -> NoReturn:
+    """Replace this process with a server so Ctrl-C reaches it directly."""
+    executable = str(Path(sys.executable).parent / program)
+    os.execve(executable, [executable, *arguments], {**os.environ, **env})
+
+
+def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
+    _exec(
+        "streamlit",
+        [
+            "run",
+            str(REPO_ROOT / "dashboards" / "app.py"),
+            "--server.headless=true",
+            f"--server.port={args.port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+        ],
+        {"MAU_HOME": str(settings.home)},
+    )
+
+
+def cmd_ui(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.pipeline import prepare_dagster_home
+
+    prepare_dagster_home(settings)
+    _exec(
+        "dagster",
+        ["dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(args.port)],
+        {"MAU_HOME": str(settings.home), "DAGSTER_HOME": str(settings.dagster_home)},
+    )
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> None:
+    import subprocess
+
+    env = {**os.environ, **settings.dbt_env()}
+    dbt = str(Path(sys.executable).parent / "dbt")
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    if not settings.warehouse_path.exists():
+        raise MauError("no warehouse yet: run `mau run` (or `mau demo`) first")
+    _say("generating the dbt docs site…")
+    done = subprocess.run([dbt, "docs", "generate", *common], env=env, capture_output=True)
+    if done.returncode != 0:
+        tail = (done.stdout or b"").decode().strip().splitlines()[-1:] or ["unknown error"]
+        raise MauError(f"dbt docs generate failed: {tail[0]}")
+    _exec(
+        "dbt",
+        ["docs", "serve", *common, "--port", str(args.port), "--host", "127.0.0.1", "--no-browser"],
+        settings.dbt_env(),
+    )
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog="mau",
+        description="mau-warehouse: exact Monthly Active Users, plan limits and overage. "
+        "Reads and writes under MAU_HOME (default ~/.mau-warehouse).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    generate = commands.add_parser("generate", help="write realistic synthetic landing data")
+    _add_generate_options(generate)
+    generate.set_defaults(handler=cmd_generate)
+
+    ingest = commands.add_parser("ingest", help="load new event and account files")
+    ingest.add_argument("paths", nargs="*", help="files or folders (default: the landing folder)")
+    ingest.add_argument("--format", choices=("table", "json"), default="table")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    run = commands.add_parser("run", help="ingest, build every model, run every check, publish")
+    run.set_defaults(handler=cmd_run)
+
+    report = commands.add_parser("report", help="tenant × month usage")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--tenant", help="one tenant id")
+    report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.set_defaults(handler=cmd_report)
+
+    demo = commands.add_parser("demo", help="generate, run and report: start here")
+    _add_generate_options(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+    init_key = commands.add_parser("init-key", help="create the pseudonymization key file")
+    init_key.set_defaults(handler=cmd_init_key)
+
+    for name, handler, port, text in (
+        ("dashboard", cmd_dashboard, 8501, "serve the Streamlit dashboards on localhost"),
+        ("ui", cmd_ui, 3000, "serve the Dagster UI on localhost"),
+        ("docs", cmd_docs, 8080, "generate and serve the dbt docs site on localhost"),
+    ):
+        server = commands.add_parser(name, help=text)
+        server.add_argument("--port", type=_port, default=port, help=f"port (default {port})")
+        server.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args, load_settings())
+    except MauError as exc:
+        _say(f"mau: error: {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _say("mau: interrupted")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Dagster orchestration of mau-warehouse: one Definitions object (see definitions.py)."""

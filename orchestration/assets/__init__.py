@@ -1,0 +1,1 @@
+"""Assets from landing files to published marts."""

@@ -1,0 +1,40 @@
+"""Publishing: the marts are copied to the read-only serving file after every check passed."""
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster_dbt import get_asset_key_for_model
+
+from mau_warehouse.warehouse import connect_writer, publish
+from orchestration.assets.transformation import mau_dbt_models
+from orchestration.resources import MauHome
+
+PUBLISHED_MARTS = (
+    "fct_tenant_monthly_usage",
+    "dim_tenants",
+    "dim_plans",
+    "fct_quarantine_by_reason",
+    "fct_file_loads",
+    "fct_duplicate_events",
+    "fct_excluded_traffic",
+    "fct_unattributed_usage",
+    "fct_freshness",
+)
+
+
+@asset(
+    deps=[get_asset_key_for_model([mau_dbt_models], name) for name in PUBLISHED_MARTS],
+    group_name="serving",
+    kinds={"duckdb"},
+    description=(
+        "Read-only copy of the marts that dashboards and `mau report` read. Replaced "
+        "atomically, and only when the blocking checks upstream passed (SPEC §7)."
+    ),
+)
+def published_marts(context: AssetExecutionContext, mau_home: MauHome) -> MaterializeResult:
+    settings = mau_home.settings()
+    con = connect_writer(settings)
+    try:
+        path = publish(con, settings)
+    finally:
+        con.close()
+    context.log.info(f"published marts to {path.name}")
+    return MaterializeResult(metadata={"serving_file": path.name})
