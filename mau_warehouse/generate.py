@@ -206,7 +206,7 @@ def generate(
     options: GenerateOptions,
     progress: Callable[[int, int], None] | None = None,
 ) -> GenerateSummary:
-    """Write accounts and events under `landing_dir`; progress counts event files."""
+    """Write accounts and events under `landing_dir`; progress(done, total) counts events."""
     began = time.perf_counter()
     now = _utc_now()
     plan = _Plan.build(options, _validate(options, now), now)
@@ -1199,8 +1199,10 @@ def _write_events(
     formats = _day_formats(rng, plan.days)
     dicts = _Dictionaries(world)
     salt = np.uint64(rng.integers(0, 2**63))
+    # Progress counts well-formed events against the target; the real count differs a little.
+    target = plan.options.events
     report = progress or (lambda done, total: None)
-    report(0, plan.days)
+    report(0, target)
     carry: Frame | None = None
     first_key, cycle = 0, 0
     with ThreadPoolExecutor(max_workers=2) as workers:
@@ -1211,27 +1213,37 @@ def _write_events(
                 break
             frame = _month_frame(world, month, rng, first_key)
             first_key += int(np.count_nonzero(frame["retry"] == 0))
-            frame, carry = _received_by_day(
+            parts, carry = _received_by_day(
                 plan, frame if carry is None else _concat([carry, frame]), days
             )
-            current = []
-            for day, part in zip(days, frame, strict=True):
-                fmt = FORMATS[formats[day]]
-                bad = (
-                    0
-                    if fmt == "parquet"
-                    else rng.binomial(len(part["key"]), plan.options.malformed_rate)
-                )
-                kinds = tuple(
-                    MALFORMED_CYCLE[(cycle + j) % len(MALFORMED_CYCLE)] for j in range(bad)
-                )
-                cycle += bad
-                job = _DayJob(int(day), _day_path(folder, plan, int(day), fmt), fmt, part, kinds)
-                current.append(workers.submit(_write_day, world, dicts, job, salt))
-            _collect(previous, written, report, plan.days)
+            jobs, cycle = _day_jobs(folder, plan, formats, days, parts, rng, cycle)
+            current = [workers.submit(_write_day, world, dicts, job, salt) for job in jobs]
+            _collect(previous, written, report, target)
             previous = current
-        _collect(previous, written, report, plan.days)
+        _collect(previous, written, report, target)
+    report(target, target)
     return written
+
+
+def _day_jobs(
+    folder: Path,
+    plan: _Plan,
+    formats: np.ndarray,
+    days: np.ndarray,
+    parts: list[Frame],
+    rng: np.random.Generator,
+    cycle: int,
+) -> tuple[list[_DayJob], int]:
+    """One job per day; broken lines go to JSON days, their kinds taken round-robin."""
+    jobs = []
+    for day, part in zip(days.tolist(), parts, strict=True):
+        fmt = FORMATS[formats[day]]
+        rate = 0.0 if fmt == "parquet" else plan.options.malformed_rate
+        bad = rng.binomial(len(part["key"]), rate)
+        kinds = tuple(MALFORMED_CYCLE[(cycle + j) % len(MALFORMED_CYCLE)] for j in range(bad))
+        cycle += bad
+        jobs.append(_DayJob(day, _day_path(folder, plan, day, fmt), fmt, part, kinds))
+    return jobs, cycle
 
 
 def _collect(
@@ -1245,7 +1257,7 @@ def _collect(
         written.files += 1
         written.events += events
         written.malformed += malformed
-        report(written.files, total)
+        report(min(written.events, total), total)
 
 
 def _day_formats(rng: np.random.Generator, days: int) -> np.ndarray:

@@ -45,7 +45,7 @@ def connect_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
             raise MauError(
                 f"the warehouse {settings.warehouse_path} is busy: another process is writing"
             ) from exc
-        raise MauError(f"cannot open the warehouse {settings.warehouse_path}: {first_line}") from exc
+        raise MauError(f"cannot open {settings.warehouse_path}: {first_line}") from exc
     _configure(con, settings)
     con.execute(resources.files("mau_warehouse").joinpath("sql/raw_schema.sql").read_text())
     return con

@@ -24,6 +24,9 @@ from mau_warehouse.ingest.lines import UnreadableFile, read_lines
 from mau_warehouse.warehouse import connect_writer
 
 Progress = Callable[[str], None]
+# Every character Python's str.strip() removes: R3 trims surrounding white space,
+# Unicode spaces included.
+WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 @dataclass
@@ -167,7 +170,8 @@ def _load_event_batch(
     try:
         con.execute(
             "create or replace temp table batch_lines "
-            "(load_id integer, line_number bigint, raw_line varchar, is_utf8 boolean)"
+            "(load_id integer, line_number bigint, raw_line varchar, line_bytes bigint,"
+            " is_utf8 boolean)"
         )
         files: dict[int, tuple[LandingFile, str, FileResult]] = {}
         for landing_file, digest in batch:
@@ -180,13 +184,16 @@ def _load_event_batch(
             else:
                 con.register("file_lines", lines)
                 con.execute(
-                    "insert into batch_lines select $load_id, line_number, raw_line, is_utf8 "
-                    "from file_lines",
+                    "insert into batch_lines "
+                    "select $load_id, line_number, raw_line, line_bytes, is_utf8 from file_lines",
                     {"load_id": load_id},
                 )
                 con.unregister("file_lines")
             files[load_id] = (landing_file, digest, result)
-        con.execute(_sql("classify_event_lines.sql"), {"key": key, "loaded_at": loaded_at})
+        con.execute(
+            _sql("classify_event_lines.sql"),
+            {"key": key, "loaded_at": loaded_at, "whitespace": WHITESPACE},
+        )
         counts = con.execute(_sql("count_event_lines.sql")).fetchall()
         for load_id, reason, lines, accepted in counts:
             result = files[load_id][2]

@@ -1,66 +1,91 @@
 -- R1 validation, R3 identifier clean-up, R4 event time and R17 pseudonymization
 -- of one batch of landing lines, in one vectorized pass.
--- Input: temp table batch_lines(load_id, line_number, raw_line, is_utf8).
--- Parameters: $key (pseudonymization secret, never stored), $loaded_at.
--- Output: temp table batch_classified, one row per non-blank line with
--- `reason` null for lines that become events.
+-- Input: temp table batch_lines(load_id, line_number, raw_line, line_bytes, is_utf8);
+-- raw_line may end with its line break, line_bytes is the length without it.
+-- Parameters: $key (pseudonymization secret, never stored), $loaded_at,
+-- $whitespace (every character Python's str.strip removes: R3 trims all of them).
+-- Output: temp table batch_classified, one row per non-blank line, `reason` null
+-- for lines that become events. Each JSON document is parsed once.
 create or replace temp table batch_classified as
 with
-stripped as (
-    select
-        load_id,
-        line_number,
-        rtrim(raw_line, chr(10) || chr(13)) as raw_line,
-        is_utf8,
+non_blank as (
+    -- Blank lines carry nothing; they are not counted as lines (README, "Landing data").
+    -- ltrim stops at the first visible character, so this costs nothing per event.
+    select *
     from batch_lines
+    where line_bytes > 0 and ltrim(raw_line, $whitespace) <> ''
 ),
 
-non_blank as (
-    -- Blank lines carry nothing; they are not counted as lines (documented in README).
-    select *
-    from stripped
-    where trim(raw_line) <> ''
+documents as (
+    select
+        *,
+        line_bytes > 32768 as is_oversized,
+        case
+            when line_bytes <= 32768
+                and is_utf8
+                and json_valid(raw_line)
+                and json_type(raw_line) = 'OBJECT'
+                then raw_line
+        end as doc,
+    from non_blank
 ),
 
 parsed as (
     select
         *,
-        strlen(raw_line) > 32768 as is_oversized,
-        case
-            when strlen(raw_line) <= 32768 and is_utf8 and json_valid(raw_line)
-                then json(raw_line)
-        end as doc,
-    from non_blank
+        from_json(doc, '{
+            "event_id": "VARCHAR", "tenant_id": "VARCHAR", "event_type": "VARCHAR",
+            "occurred_at": "VARCHAR", "sent_at": "VARCHAR", "received_at": "VARCHAR",
+            "user_id": "VARCHAR", "anonymous_id": "VARCHAR", "session_id": "VARCHAR",
+            "device_type": "VARCHAR", "user_agent": "VARCHAR", "page_url": "VARCHAR",
+            "is_preview": "VARCHAR", "properties": "JSON"
+        }') as f,
+        json_keys(doc) as keys,
+    from documents
 ),
 
 fields as (
     select
-        *,
-        doc is not null and json_type(doc) = 'OBJECT' as is_object,
-        nullif(trim(doc ->> '$.event_id'), '') as event_id,
-        nullif(doc ->> '$.tenant_id', '') as tenant_id,
-        doc ->> '$.event_type' as event_type,
-        doc ->> '$.occurred_at' as occurred_at_text,
-        doc ->> '$.sent_at' as sent_at_text,
-        doc ->> '$.received_at' as received_at_text,
-        -- R3: trim surrounding white space (Unicode spaces too); empty means absent; case kept.
-        nullif(regexp_replace(doc ->> '$.user_id', '^[\s\p{Z}]+|[\s\p{Z}]+$', '', 'g'), '')
-            as user_id,
-        nullif(regexp_replace(doc ->> '$.anonymous_id', '^[\s\p{Z}]+|[\s\p{Z}]+$', '', 'g'), '')
-            as anonymous_id,
-        doc ->> '$.session_id' as session_id,
-        lower(doc ->> '$.device_type') as device_type,
-        doc ->> '$.user_agent' as user_agent,
-        doc ->> '$.page_url' as page_url,
-        coalesce(lower(doc ->> '$.is_preview') = 'true', false) as is_preview,
-        doc -> '$.properties' as properties,
-        json_merge_patch(
-            doc,
-            '{"event_id":null,"tenant_id":null,"event_type":null,"occurred_at":null,
-              "sent_at":null,"received_at":null,"user_id":null,"anonymous_id":null,
-              "session_id":null,"device_type":null,"user_agent":null,"page_url":null,
-              "is_preview":null,"properties":null}'
-        ) as extra_fields,
+        load_id,
+        line_number,
+        raw_line,
+        is_oversized,
+        doc,
+        doc is not null as is_object,
+        nullif(trim(f.event_id, $whitespace), '') as event_id,
+        nullif(f.tenant_id, '') as tenant_id,
+        f.event_type as event_type,
+        f.occurred_at as occurred_at_text,
+        f.sent_at as sent_at_text,
+        f.received_at as received_at_text,
+        -- R3: surrounding white space trimmed; empty means absent; case kept.
+        nullif(trim(f.user_id, $whitespace), '') as user_id,
+        nullif(trim(f.anonymous_id, $whitespace), '') as anonymous_id,
+        f.session_id as session_id,
+        lower(f.device_type) as device_type,
+        f.user_agent as user_agent,
+        f.page_url as page_url,
+        coalesce(lower(f.is_preview) = 'true', false) as is_preview,
+        f.properties as properties,
+        -- Unknown fields are kept (SPEC §2.1); most lines have none, so the
+        -- costly patch only runs where a key is not one of the documented ones.
+        case
+            when not list_has_all(
+                [
+                    'event_id', 'tenant_id', 'event_type', 'occurred_at', 'sent_at',
+                    'received_at', 'user_id', 'anonymous_id', 'session_id', 'device_type',
+                    'user_agent', 'page_url', 'is_preview', 'properties'
+                ],
+                keys
+            )
+                then json_merge_patch(
+                    doc,
+                    '{"event_id":null,"tenant_id":null,"event_type":null,"occurred_at":null,
+                      "sent_at":null,"received_at":null,"user_id":null,"anonymous_id":null,
+                      "session_id":null,"device_type":null,"user_agent":null,"page_url":null,
+                      "is_preview":null,"properties":null}'
+                )
+        end as extra_fields,
     from parsed
 ),
 
@@ -89,19 +114,9 @@ timestamps as (
     from fields
 ),
 
-pseudonymized as (
-    -- R17: secret-prefixed SHA-256, scoped by tenant (R3) and by kind of id so
-    -- that a user id never collides with an anonymous id of the same text.
+classified as (
     select
         *,
-        case when user_id is not null then
-            left(sha256($key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'user'
-                || chr(31) || user_id), 32)
-        end as user_pseudonym,
-        case when anonymous_id is not null then
-            left(sha256($key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'anonymous'
-                || chr(31) || anonymous_id), 32)
-        end as anonymous_pseudonym,
         -- R4, computed here only for the future_timestamp check; dbt derives it again.
         case
             when sent_at is not null and received_at is not null
@@ -111,7 +126,7 @@ pseudonymized as (
     from timestamps
 ),
 
-classified as (
+reasoned as (
     select
         *,
         case
@@ -126,51 +141,85 @@ classified as (
             when event_time > coalesce(received_at, $loaded_at::timestamptz) + interval 5 minute
                 then 'future_timestamp'
         end as reason,
-    from pseudonymized
+        -- Ids of quarantined lines that are not valid JSON are found by pattern, so
+        -- their text can be pseudonymized too (R17).
+        case
+            when not is_object then nullif(trim(regexp_extract(
+                raw_line, '"user_id"\s*:\s*"((?:[^"\\]|\\.)*)"', 1
+            ), $whitespace), '')
+            else user_id
+        end as any_user_id,
+        case
+            when not is_object then nullif(trim(regexp_extract(
+                raw_line, '"anonymous_id"\s*:\s*"((?:[^"\\]|\\.)*)"', 1
+            ), $whitespace), '')
+            else anonymous_id
+        end as any_anonymous_id,
+    from classified
 ),
 
-quarantine_ids as (
-    -- Quarantined lines keep their text (R1) but not their identifiers (R17): the
-    -- value of each id key is replaced by its pseudonym, found by pattern when the
-    -- line is not valid JSON.
+-- R17: secret-prefixed SHA-256, scoped by tenant (R3) and by kind of id so that a
+-- user id never collides with an anonymous id of the same text. Ids repeat across
+-- a person's events, so each distinct id is hashed once.
+user_pseudonyms as (
     select
-        *,
-        case when reason is not null then coalesce(
-            user_pseudonym,
-            left(sha256($key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'user'
-                || chr(31) || nullif(regexp_replace(regexp_extract(
-                    raw_line, '"user_id"\s*:\s*"((?:[^"\\]|\\.)*)"', 1
-                ), '^[\s\p{Z}]+|[\s\p{Z}]+$', '', 'g'), '')), 32)
-        ) end as quarantine_user_pseudonym,
-        case when reason is not null then coalesce(
-            anonymous_pseudonym,
-            left(sha256($key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'anonymous'
-                || chr(31) || nullif(regexp_replace(regexp_extract(
-                    raw_line, '"anonymous_id"\s*:\s*"((?:[^"\\]|\\.)*)"', 1
-                ), '^[\s\p{Z}]+|[\s\p{Z}]+$', '', 'g'), '')), 32)
-        ) end as quarantine_anonymous_pseudonym,
-    from classified
+        tenant_id,
+        any_user_id,
+        left(sha256(
+            $key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'user' || chr(31)
+            || any_user_id
+        ), 32) as user_pseudonym,
+    from (select distinct tenant_id, any_user_id from reasoned where any_user_id is not null)
+),
+
+anonymous_pseudonyms as (
+    select
+        tenant_id,
+        any_anonymous_id,
+        left(sha256(
+            $key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'anonymous' || chr(31)
+            || any_anonymous_id
+        ), 32) as anonymous_pseudonym,
+    from (
+        select distinct tenant_id, any_anonymous_id
+        from reasoned
+        where any_anonymous_id is not null
+    )
+),
+
+pseudonymized as (
+    select
+        reasoned.*,
+        user_pseudonyms.user_pseudonym,
+        anonymous_pseudonyms.anonymous_pseudonym,
+    from reasoned
+    left join user_pseudonyms
+        on reasoned.any_user_id = user_pseudonyms.any_user_id
+        and reasoned.tenant_id is not distinct from user_pseudonyms.tenant_id
+    left join anonymous_pseudonyms
+        on reasoned.any_anonymous_id = anonymous_pseudonyms.any_anonymous_id
+        and reasoned.tenant_id is not distinct from anonymous_pseudonyms.tenant_id
 )
 
 select
     load_id,
     line_number,
     reason,
+    -- Quarantined lines keep their text (R1) but not their identifiers (R17): the
+    -- value of each id key is replaced by its pseudonym.
     case when reason is not null then
         regexp_replace(
             regexp_replace(
-                raw_line,
+                rtrim(raw_line, chr(10) || chr(13)),
                 '("user_id"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)',
-                '\1"' || coalesce(quarantine_user_pseudonym, '') || '"',
+                '\1"' || coalesce(user_pseudonym, '') || '"',
                 'g'
             ),
             '("anonymous_id"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)',
-            '\1"' || coalesce(quarantine_anonymous_pseudonym, '') || '"',
+            '\1"' || coalesce(anonymous_pseudonym, '') || '"',
             'g'
         )
     end as quarantine_line,
-    quarantine_user_pseudonym,
-    quarantine_anonymous_pseudonym,
     event_id,
     tenant_id,
     event_type,
@@ -185,7 +234,7 @@ select
     page_url,
     is_preview,
     properties,
-    case when extra_fields::varchar <> '{}' then extra_fields end as extra_fields,
+    extra_fields,
     -- R2 conflicts compare what the browser said about the event: the collector's
     -- received_at and the batch's sent_at may differ between honest retries.
     md5(concat_ws(
@@ -193,4 +242,4 @@ select
         session_id, device_type, user_agent, page_url, is_preview::varchar,
         properties::varchar, extra_fields::varchar
     )) as content_fingerprint,
-from quarantine_ids
+from pseudonymized

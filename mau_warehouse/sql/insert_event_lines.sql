@@ -35,8 +35,8 @@ select
     reason,
     quarantine_line,
     tenant_id,
-    quarantine_user_pseudonym,
-    quarantine_anonymous_pseudonym,
+    user_pseudonym,
+    anonymous_pseudonym,
     $loaded_at,
 from batch_classified
 where reason is not null

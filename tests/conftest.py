@@ -1,0 +1,62 @@
+"""Shared fixtures: a real MAU_HOME with generated data and a real pipeline run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+MAU = str(Path(sys.executable).parent / "mau")
+TEST_KEY = "test-pseudonymization-key"
+
+RunMau = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def mau_env(home: Path) -> dict[str, str]:
+    return {**os.environ, "MAU_HOME": str(home), "MAU_PSEUDONYM_KEY": TEST_KEY}
+
+
+def run_mau(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the installed `mau` command, as a user would, against one MAU_HOME."""
+    done = subprocess.run(
+        [MAU, *args], env=mau_env(home), capture_output=True, text=True, timeout=900
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(
+            f"mau {' '.join(args)} exited {done.returncode}\n{done.stdout}\n{done.stderr[-4000:]}"
+        )
+    return done
+
+
+@pytest.fixture
+def mau_home(tmp_path: Path) -> Path:
+    """An empty MAU_HOME for one test."""
+    home = tmp_path / "mau_home"
+    home.mkdir()
+    return home
+
+
+@pytest.fixture(scope="session")
+def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MAU_HOME with a small generated data set, ingested, built, checked and published."""
+    home = tmp_path_factory.mktemp("published_home")
+    run_mau(
+        home,
+        "generate",
+        "--seed",
+        "7",
+        "--tenants",
+        "6",
+        "--months",
+        "2",
+        "--events",
+        "20000",
+        "--start-month",
+        "2026-09",
+    )
+    run_mau(home, "run")
+    return home
