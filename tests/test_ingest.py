@@ -214,7 +214,21 @@ def test_a_bad_account_file_is_refused_in_one_line_and_nothing_is_lost(mau_home:
     ]
     with warehouse(mau_home) as con:
         tenants = con.execute("select tenant_id, billing_timezone from raw.tenants").fetchall()
-        plans = con.execute("select plan_id from raw.plans order by plan_id").fetchall()
     assert tenants == [("acme", "Europe/Paris")]
-    # Without plans.csv the shipped catalogue is loaded (SPEC §2.2).
-    assert plans == [("enterprise",), ("growth",), ("scale",), ("startup",)]
+
+
+def test_subscriptions_are_checked_against_the_plan_catalogue(mau_home: Path) -> None:
+    accounts = mau_home / "landing" / "accounts"
+    accounts.mkdir(parents=True)
+    header = "tenant_id,plan_id,started_on,ended_on,is_trial\n"
+    # Without plans.csv the shipped catalogue is in force (SPEC §2.2).
+    (accounts / "subscriptions.csv").write_text(header + "acme,growth,2025-01-01,,false\n")
+    run_mau(mau_home, "ingest")
+    (accounts / "subscriptions.csv").write_text(header + "acme,platinum,2025-01-01,,false\n")
+
+    done = run_mau(mau_home, "ingest", check=False)
+
+    assert done.stderr.strip() == (
+        "mau: error: accounts/subscriptions.csv line 2: "
+        "plan 'platinum' is not in the plan catalogue"
+    )

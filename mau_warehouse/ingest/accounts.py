@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from mau_warehouse.config import DBT_PROJECT_DIR
 from mau_warehouse.errors import MauError
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -28,6 +28,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 TRUE_VALUES = {"true", "1", "yes", "t"}
 FALSE_VALUES = {"false", "0", "no", "f", ""}
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The one place the default catalogue (Startup, Growth, Scale, Enterprise) lives:
+# dbt uses it whenever raw.plans is empty (SPEC §2.2).
+DEFAULT_PLANS = DBT_PROJECT_DIR / "seeds" / "default_plans.csv"
 
 
 @dataclass(frozen=True)
@@ -164,8 +167,7 @@ def replace(con: duckdb.DuckDBPyConnection, account: AccountTable, loaded_at: da
     con.unregister("account_rows")
 
 
-def default_plans(validator: AccountValidator) -> AccountTable:
-    """The shipped catalogue (Startup, Growth, Scale, Enterprise), used without plans.csv."""
-    path = resources.files("mau_warehouse").joinpath("defaults/plans.csv")
-    with resources.as_file(path) as real_path:
-        return parse(real_path, "default plan catalogue", validator)
+def default_plan_ids() -> set[str]:
+    """Plans of the shipped catalogue (the dbt seed), in force while no plans.csv is loaded."""
+    with DEFAULT_PLANS.open(newline="") as handle:
+        return {row["plan_id"] for row in csv.DictReader(handle)}

@@ -106,7 +106,7 @@ def _load_accounts(
     con: duckdb.DuckDBPyConnection, files: list[LandingFile], progress: Progress
 ) -> list[FileResult]:
     known_plans = {row[0] for row in con.execute("select plan_id from raw.plans").fetchall()}
-    validator = accounts.AccountValidator(con, known_plans)
+    validator = accounts.AccountValidator(con, known_plans or accounts.default_plan_ids())
     pending: list[tuple[LandingFile, str, accounts.AccountTable]] = []
     # plans.csv is validated first so that subscriptions are checked against the new catalogue.
     for landing_file in sorted(files, key=lambda f: f.path.name != "plans.csv"):
@@ -122,13 +122,10 @@ def _load_accounts(
             continue
         parsed = accounts.parse(landing_file.path, landing_file.display_name, validator)
         pending.append((landing_file, digest, parsed))
-    has_plans = bool(known_plans) or any(p.table == "plans" for _, _, p in pending)
     loaded_at = datetime.now(UTC)
     results = []
     con.begin()
     try:
-        if not has_plans:
-            accounts.replace(con, accounts.default_plans(validator), loaded_at)
         for landing_file, digest, parsed in pending:
             accounts.replace(con, parsed, loaded_at)
             result = FileResult(landing_file.display_name, len(parsed.rows), len(parsed.rows))

@@ -1,0 +1,1 @@
+"""Streamlit dashboards over the published, read-only serving database (`mau dashboard`)."""

@@ -1,0 +1,56 @@
+{{ config(materialized='table') }}
+
+-- R7: the person behind each event: its user id; without one, the user its anonymous
+-- id is linked to (a link from any month); without a link, the anonymous id itself.
+-- person_kind tells users from unlinked anonymous ids (R8). Excluded events are kept
+-- with is_counted = false so that excluded traffic can be reported (R6).
+with
+
+events as (
+    select * from {{ ref('int_events_classified') }}
+),
+
+identity_links as (
+    select * from {{ ref('int_identity_links_resolved') }}
+),
+
+attributed as (
+    select
+        events.tenant_id,
+        events.event_id,
+        events.is_attributed,
+        events.billing_timezone,
+        events.event_time,
+        events.activity_date,
+        events.activity_month,
+        events.utc_month,
+        events.is_excluded,
+        events.excluded_reason,
+        events.matched_bot_pattern,
+        not events.is_excluded as is_counted,
+        events.device_class,
+        events.user_pseudonym,
+        events.anonymous_pseudonym,
+        coalesce(
+            events.user_pseudonym,
+            identity_links.linked_user_pseudonym,
+            events.anonymous_pseudonym
+        ) as person_id,
+        case
+            when events.user_pseudonym is not null then 'user'
+            when identity_links.linked_user_pseudonym is not null then 'user'
+            else 'anonymous'
+        end as person_kind,
+        case
+            when events.user_pseudonym is not null then 'user_id'
+            when identity_links.linked_user_pseudonym is not null then 'linked_anonymous_id'
+            else 'anonymous_id'
+        end as identity_resolution
+    from events
+    left join identity_links
+        on
+            events.tenant_id = identity_links.tenant_id
+            and events.anonymous_pseudonym = identity_links.anonymous_pseudonym
+)
+
+select * from attributed

@@ -1,0 +1,19 @@
+-- One row per tenant of the tenants export (attributed tenants, R18).
+with
+
+tenants as (
+    select * from {{ ref('stg_billing_system__tenants') }}
+),
+
+final as (
+    select
+        cast(tenant_id as varchar) as tenant_id,
+        cast(tenant_name as varchar) as tenant_name,
+        cast(billing_timezone as varchar) as billing_timezone,
+        cast(created_at as timestamp with time zone) as created_at,
+        cast(source_file as varchar) as source_file,
+        cast(loaded_at as timestamp with time zone) as loaded_at
+    from tenants
+)
+
+select * from final

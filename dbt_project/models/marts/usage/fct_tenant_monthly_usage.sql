@@ -1,0 +1,141 @@
+-- Billing mart. One row per attributed tenant (R18) and calendar month (tenant time
+-- zone, R5) in which the tenant had a plan (R11) or at least one counted event (R8).
+-- A subscribed tenant without activity has a row with MAU 0.
+with
+
+tenants as (
+    select * from {{ ref('stg_billing_system__tenants') }}
+),
+
+usage as (
+    select * from {{ ref('int_tenant_months_aggregated') }}
+    where is_attributed
+),
+
+planned as (
+    select * from {{ ref('int_tenant_months_planned') }}
+),
+
+plans as (
+    select * from {{ ref('int_plans_unioned') }}
+),
+
+tenant_months as (
+    select
+        tenant_id,
+        activity_month as month_start
+    from usage
+    union
+    select
+        tenant_id,
+        month_start
+    from planned
+),
+
+joined as (
+    select
+        tenant_months.tenant_id,
+        tenants.tenant_name,
+        tenants.billing_timezone,
+        tenant_months.month_start,
+        coalesce(usage.mau, 0) as mau,
+        coalesce(usage.identified_mau, 0) as identified_mau,
+        coalesce(usage.anonymous_mau, 0) as anonymous_mau,
+        coalesce(usage.mobile_mau, 0) as mobile_mau,
+        coalesce(usage.desktop_mau, 0) as desktop_mau,
+        coalesce(usage.tablet_mau, 0) as tablet_mau,
+        -- R10: users with a counted event in this month or any earlier one. Every
+        -- month with a new user has a row here, so a running sum over rows is exact.
+        sum(coalesce(usage.new_known_users, 0)) over (
+            partition by tenant_months.tenant_id
+            order by tenant_months.month_start
+            rows between unbounded preceding and current row
+        ) as known_users,
+        planned.plan_id,
+        plans.plan_name,
+        plans.mau_limit,
+        plans.monthly_price_usd,
+        coalesce(planned.is_trial, false) as is_trial
+    from tenant_months
+    inner join tenants
+        on tenant_months.tenant_id = tenants.tenant_id
+    left join usage
+        on
+            tenant_months.tenant_id = usage.tenant_id
+            and tenant_months.month_start = usage.activity_month
+    left join planned
+        on
+            tenant_months.tenant_id = planned.tenant_id
+            and tenant_months.month_start = planned.month_start
+    left join plans
+        on planned.plan_id = plans.plan_id
+),
+
+measured as (
+    select
+        *,
+        -- R10: null when nobody is known yet
+        cast(identified_mau as double) / nullif(known_users, 0) as active_rate,
+        -- R12: null without a plan or without a limit
+        case
+            when plan_id is not null then cast(mau as double) / nullif(mau_limit, 0)
+        end as utilization
+    from joined
+),
+
+statused as (
+    select
+        *,
+        -- R12 status; thresholds are the vars approaching_threshold / over_threshold
+        case
+            when plan_id is null then 'no_plan'
+            when mau_limit is null then 'unlimited'
+            when mau_limit = 0 and mau > 0 then 'over'
+            when mau_limit = 0 then 'ok'
+            when utilization > {{ var('over_threshold') }} then 'over'
+            when utilization >= {{ var('approaching_threshold') }} then 'approaching'
+            else 'ok'
+        end as status,
+        -- R14: never negative; 0 when unlimited or without a plan
+        case
+            when plan_id is null or mau_limit is null then 0
+            when mau > mau_limit then mau - mau_limit
+            else 0
+        end as overage_mau,
+        -- R15: a paid month owes the plan's price, a trial month 0, no plan 0
+        case
+            when plan_id is null then 0
+            when is_trial then 0
+            else coalesce(monthly_price_usd, 0)
+        end as amount_due_usd
+    from measured
+),
+
+final as (
+    select
+        cast(tenant_id as varchar) as tenant_id,
+        cast(tenant_name as varchar) as tenant_name,
+        cast(billing_timezone as varchar) as billing_timezone,
+        cast(month_start as date) as month,
+        cast(mau as bigint) as mau,
+        cast(identified_mau as bigint) as identified_mau,
+        cast(anonymous_mau as bigint) as anonymous_mau,
+        cast(mobile_mau as bigint) as mobile_mau,
+        cast(desktop_mau as bigint) as desktop_mau,
+        cast(tablet_mau as bigint) as tablet_mau,
+        cast(known_users as bigint) as known_users,
+        cast(active_rate as double) as active_rate,
+        cast(plan_id as varchar) as plan_id,
+        cast(plan_name as varchar) as plan_name,
+        cast(mau_limit as bigint) as mau_limit,
+        cast(utilization as double) as utilization,
+        cast(status as varchar) as status,
+        cast(is_trial as boolean) as is_trial,
+        cast(overage_mau as bigint) as overage_mau,
+        cast(amount_due_usd as decimal(18, 2)) as amount_due_usd,
+        -- R15: invoice or bank transfer when the amount due is over the threshold
+        cast(amount_due_usd > {{ var('invoice_threshold_usd') }} as boolean) as invoice_eligible
+    from statused
+)
+
+select * from final

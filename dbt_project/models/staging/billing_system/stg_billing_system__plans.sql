@@ -1,0 +1,32 @@
+-- One row per plan of the latest plans.csv export (text columns typed here).
+-- Empty mau_limit = unlimited (R12). May be empty: see int_plans_unioned.
+with
+
+source as (
+    select * from {{ source('billing_system', 'plans') }}
+),
+
+latest_load as (
+    select max(loaded_at) as latest_loaded_at from source
+),
+
+latest_export as (
+    -- each load replaces the previous version (SPEC 2.2): keep only the newest one
+    -- (a no-op when the loader already replaced the table's content)
+    select source.*
+    from source
+    where source.loaded_at = (select latest_load.latest_loaded_at from latest_load)
+),
+
+renamed as (
+    select
+        cast(trim(plan_id) as varchar) as plan_id,
+        cast(trim(plan_name) as varchar) as plan_name,
+        cast(nullif(trim(mau_limit), '') as bigint) as mau_limit,
+        cast(nullif(trim(monthly_price_usd), '') as decimal(18, 2)) as monthly_price_usd,
+        cast(source_file as varchar) as source_file,
+        cast(loaded_at as timestamp with time zone) as loaded_at
+    from latest_export
+)
+
+select * from renamed

@@ -1,0 +1,33 @@
+-- One row per subscription row of the latest subscriptions.csv export.
+-- Dates are days in the tenant's time zone; ended_on is inclusive, null while running (R11).
+with
+
+source as (
+    select * from {{ source('billing_system', 'subscriptions') }}
+),
+
+latest_load as (
+    select max(loaded_at) as latest_loaded_at from source
+),
+
+latest_export as (
+    -- each load replaces the previous version (SPEC 2.2): keep only the newest one
+    -- (a no-op when the loader already replaced the table's content)
+    select source.*
+    from source
+    where source.loaded_at = (select latest_load.latest_loaded_at from latest_load)
+),
+
+renamed as (
+    select
+        cast(trim(tenant_id) as varchar) as tenant_id,
+        cast(trim(plan_id) as varchar) as plan_id,
+        cast(nullif(trim(started_on), '') as date) as started_on,
+        cast(nullif(trim(ended_on), '') as date) as ended_on,
+        coalesce(lower(trim(is_trial)) = 'true', false) as is_trial,
+        cast(source_file as varchar) as source_file,
+        cast(loaded_at as timestamp with time zone) as loaded_at
+    from latest_export
+)
+
+select * from renamed

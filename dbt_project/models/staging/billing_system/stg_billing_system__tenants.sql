@@ -1,0 +1,31 @@
+-- One row per tenant of the latest tenants.csv export. Empty billing_timezone = UTC (R5).
+with
+
+source as (
+    select * from {{ source('billing_system', 'tenants') }}
+),
+
+latest_load as (
+    select max(loaded_at) as latest_loaded_at from source
+),
+
+latest_export as (
+    -- each load replaces the previous version (SPEC 2.2): keep only the newest one
+    -- (a no-op when the loader already replaced the table's content)
+    select source.*
+    from source
+    where source.loaded_at = (select latest_load.latest_loaded_at from latest_load)
+),
+
+renamed as (
+    select
+        cast(trim(tenant_id) as varchar) as tenant_id,
+        cast(tenant_name as varchar) as tenant_name,
+        cast(coalesce(nullif(trim(billing_timezone), ''), 'UTC') as varchar) as billing_timezone,
+        {{ dbt.safe_cast("nullif(trim(created_at), '')", "timestamp with time zone") }} as created_at,
+        cast(source_file as varchar) as source_file,
+        cast(loaded_at as timestamp with time zone) as loaded_at
+    from latest_export
+)
+
+select * from renamed
