@@ -119,7 +119,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
     cmd_generate(args, settings)
     cmd_run(args, settings)
-    print(render(monthly_usage(settings), "table"))
+    # The last complete month and the month to date: the figures a newcomer looks for.
+    rows = monthly_usage(settings)
+    active_months = sorted({row["month"] for row in rows if row["mau"]})[-2:]
+    for month in active_months:
+        print(f"\nTenant × month usage, {month}\n")
+        print(render([row for row in rows if row["month"] == month], "table"))
 
 
 def cmd_init_key(args: argparse.Namespace, settings: Settings) -> None:
