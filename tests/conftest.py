@@ -60,3 +60,34 @@ def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     run_mau(home, "run")
     return home
+
+
+def build_usage_mart(home: Path) -> list[tuple[object, ...]]:
+    """Build the usage mart and its upstream models with dbt in this process; return its rows.
+
+    The whole Dagster job costs a minute; the equivalence tests only need the models,
+    so they run dbt's own runner (no tests) and read the mart back, ordered.
+    """
+    from dbt.cli.main import dbtRunner
+
+    from mau_warehouse.config import DBT_PROJECT_DIR, load_settings
+
+    settings = load_settings(home)
+    os.environ.update(settings.dbt_env())
+    result = dbtRunner().invoke(
+        [
+            "build",
+            "--project-dir", str(DBT_PROJECT_DIR),
+            "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--select", "+fct_tenant_monthly_usage",
+            "--resource-type", "model", "--resource-type", "seed",
+            "--quiet",
+        ]
+    )  # fmt: skip
+    assert result.success, result.exception
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        return con.execute(
+            "select * exclude (tenant_name) from marts.fct_tenant_monthly_usage order by all"
+        ).fetchall()

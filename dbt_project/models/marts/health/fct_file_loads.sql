@@ -1,6 +1,7 @@
 -- R1/R2 data health. One row per load (file content) of the loader's ledger:
 -- the ledger's counts at load time next to what the warehouse holds now.
--- R1 invariant per file: line_count = accepted_count + duplicate_count + quarantined_count.
+-- R1 invariant per file: line_count = accepted_count + duplicate_count + quarantined_count,
+-- and the warehouse still holds every one of those lines (nothing lost on the way).
 with
 
 loads as (
@@ -42,6 +43,9 @@ final as (
         cast(loads.quarantined_count as bigint) as quarantined_count,
         cast(
             loads.line_count = loads.accepted_count + loads.duplicate_count + loads.quarantined_count
+            and coalesce(event_lines.stored_event_line_count, 0)
+            = loads.accepted_count + loads.duplicate_count
+            and coalesce(quarantined_lines.stored_quarantined_line_count, 0) = loads.quarantined_count
             as boolean
         ) as is_balanced,
         cast(coalesce(event_lines.stored_event_line_count, 0) as bigint) as stored_event_line_count,
