@@ -57,6 +57,11 @@ class Settings:
         return self.warehouse_dir / "serving.duckdb"
 
     @property
+    def outbox_path(self) -> Path:
+        """Alert notifications and their delivery status (SQLite, outside the warehouse)."""
+        return self.home / "notifications" / "outbox.sqlite"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
