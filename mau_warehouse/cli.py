@@ -114,6 +114,28 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     print(render(rows, args.format))
 
 
+def cmd_close(args: argparse.Namespace, settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from mau_warehouse.billing.close import request_close
+    from mau_warehouse.pipeline import run_pipeline
+    from mau_warehouse.report import parse_month
+    from mau_warehouse.warehouse import connect_writer
+
+    month = parse_month(args.month)
+    if not settings.warehouse_path.exists():
+        raise MauError("no warehouse yet: run `mau run` (or `mau demo`) first")
+    con = connect_writer(settings)
+    try:
+        request_close(con, month, datetime.now(UTC))
+    finally:
+        con.close()
+    # The close step runs inside the pipeline, after the blocking checks, so only
+    # verified figures are ever frozen.
+    run_pipeline(settings)
+    _say(f"{args.month} closed: its figures are frozen in the billing snapshot")
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from mau_warehouse.report import monthly_usage, render
 
@@ -209,6 +231,10 @@ def build_parser() -> OneLineParser:
     report.add_argument("--tenant", help="one tenant id")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
     report.set_defaults(handler=cmd_report)
+
+    close = commands.add_parser("close", help="close a month by hand and freeze its figures")
+    close.add_argument("--month", required=True, help="YYYY-MM")
+    close.set_defaults(handler=cmd_close)
 
     demo = commands.add_parser("demo", help="generate, run and report: start here")
     _add_generate_options(demo)

@@ -30,9 +30,12 @@ REPORT_COLUMNS = (
     "utilization",
     "status",
     "overage_mau",
+    "projected_mau",
+    "recommended_plan_id",
     "is_trial",
     "amount_due_usd",
     "invoice_eligible",
+    "is_closed",
 )
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 
@@ -53,27 +56,52 @@ def _plain(value: object) -> object:
 def monthly_usage(
     settings: Settings, month: date | None = None, tenant: str | None = None
 ) -> list[dict[str, object]]:
-    """Rows of the usage mart for a month (all months when None), optionally one tenant."""
+    """Tenant-months for a month (all months when None), optionally one tenant.
+
+    Closed months come from the billing snapshot, frozen at close (R16); open
+    months from the usage mart of the last published run.
+    """
+    live_columns = ", ".join(f"usage.{name}" for name in REPORT_COLUMNS if name != "is_closed")
     con = connect_serving(settings)
     try:
-        rows = con.execute(
+        frozen = con.execute(
+            """
+            select figures from billing.monthly_usage_snapshot
+            where ($month is null or month = $month) and ($tenant is null or tenant_id = $tenant)
+            """,
+            {"month": month, "tenant": tenant},
+        ).fetchall()
+        live = con.execute(
             f"""
-            select {", ".join(REPORT_COLUMNS)}
-            from marts.fct_tenant_monthly_usage
-            where ($month is null or month = $month)
-              and ($tenant is null or tenant_id = $tenant)
-            order by month, tenant_id
+            select {live_columns}, false as is_closed
+            from marts.fct_tenant_monthly_usage as usage
+            where ($month is null or usage.month = $month)
+              and ($tenant is null or usage.tenant_id = $tenant)
+              and not exists (
+                  select 1 from billing.monthly_usage_snapshot as frozen
+                  where frozen.tenant_id = usage.tenant_id and frozen.month = usage.month
+              )
             """,
             {"month": month, "tenant": tenant},
         ).fetchall()
     finally:
         con.close()
-    report = []
-    for row in rows:
+    report = [_from_snapshot(json.loads(figures)) for (figures,) in frozen]
+    for row in live:
         record = {name: _plain(value) for name, value in zip(REPORT_COLUMNS, row, strict=True)}
         record["month"] = record["month"].strftime("%Y-%m")
         report.append(record)
-    return report
+    return sorted(report, key=lambda r: (r["month"], r["tenant_id"]))
+
+
+def _from_snapshot(figures: dict[str, object]) -> dict[str, object]:
+    record = {name: figures.get(name) for name in REPORT_COLUMNS}
+    record["month"] = str(figures["month"])[:7]
+    record["is_closed"] = True
+    for name in ("utilization", "active_rate", "amount_due_usd"):
+        if record[name] is not None:
+            record[name] = float(record[name])
+    return record
 
 
 def render(rows: list[dict[str, object]], output_format: str) -> str:

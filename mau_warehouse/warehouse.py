@@ -19,7 +19,7 @@ from mau_warehouse.config import Settings
 from mau_warehouse.errors import MauError
 
 # Schemas whose tables are copied to the serving database on publish.
-PUBLISHED_SCHEMAS = ("marts",)
+PUBLISHED_SCHEMAS = ("marts", "billing")
 
 
 def _configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import run_mau
 
-COMMANDS = ("generate", "ingest", "run", "report", "demo", "dashboard", "ui", "docs")
+COMMANDS = ("generate", "ingest", "run", "report", "close", "demo", "dashboard", "ui", "docs")
 
 
 @pytest.mark.parametrize("command", COMMANDS)

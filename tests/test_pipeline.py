@@ -29,9 +29,12 @@ SPEC_KEYS = {
     "utilization",
     "status",
     "overage_mau",
+    "projected_mau",
+    "recommended_plan_id",
     "is_trial",
     "amount_due_usd",
     "invoice_eligible",
+    "is_closed",
 }
 
 
@@ -112,7 +115,13 @@ def test_the_dagster_run_materialized_every_asset_and_passed_every_check(
                 run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
             )
         ]
-    assert {"sdk/event_lines", "marts/fct_tenant_monthly_usage", "published_marts"} <= materialized
+    assert {
+        "sdk/event_lines",
+        "marts/fct_tenant_monthly_usage",
+        "billing_snapshot",
+        "published_marts",
+        "alert_outbox",
+    } <= materialized
     names = {check.check_name for check in checks}
     assert "gx_fct_tenant_monthly_usage" in names  # the Great Expectations suite
     assert len(names) > 50  # every dbt test is an asset check too

@@ -40,3 +40,7 @@ def safe_cast(field, data_type):
 
 def current_timestamp():
     return "now()"
+
+
+def hash(field):
+    return f"md5(cast({_sql(field)} as varchar))"

@@ -21,3 +21,17 @@
         cast({{ dbt.current_timestamp() }} as date)
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    "Today" in a tenant's time zone (R5, R12, R13): var('as_of_date') when set
+    (tests, backfills: the pinned day is taken as every tenant's local day), else
+    the current date on the wall clock of time_zone. The month containing it is
+    the tenant's open month.
+-#}
+{% macro local_as_of_date(time_zone) -%}
+    {%- if var('as_of_date', none) -%}
+        cast('{{ var("as_of_date") }}' as date)
+    {%- else -%}
+        cast({{ to_local_timestamp(dbt.current_timestamp(), time_zone) }} as date)
+    {%- endif -%}
+{%- endmacro %}

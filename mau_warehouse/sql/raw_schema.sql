@@ -87,3 +87,34 @@ create table if not exists raw.subscriptions (
     source_file varchar not null,
     loaded_at timestamptz not null
 );
+
+-- Billing state written by the pipeline's close step (R16), never by dbt.
+create schema if not exists billing;
+
+-- One row per tenant-month that is closed: automatically once its closes_at has
+-- passed, or by hand (`mau close --month`). A closed month never reopens.
+create table if not exists billing.month_closes (
+    tenant_id varchar not null,
+    month date not null,
+    closed_at timestamptz not null,
+    close_kind varchar not null,         -- automatic | manual
+    primary key (tenant_id, month)
+);
+
+-- Months asked to close by hand, taken by the next run's close step.
+create table if not exists billing.close_requests (
+    month date not null,
+    requested_at timestamptz not null
+);
+
+-- The frozen figures of every closed tenant-month: written once, never updated.
+-- Columns are those of marts.fct_tenant_monthly_usage at close time, plus the
+-- close time and a fingerprint of the row (checked by the data-quality layer).
+create table if not exists billing.monthly_usage_snapshot (
+    tenant_id varchar not null,
+    month date not null,
+    figures json not null,               -- the whole mart row, as written
+    closed_at timestamptz not null,
+    fingerprint varchar not null,        -- md5 of figures
+    primary key (tenant_id, month)
+);

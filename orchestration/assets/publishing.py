@@ -17,11 +17,19 @@ PUBLISHED_MARTS = (
     "fct_excluded_traffic",
     "fct_unattributed_usage",
     "fct_freshness",
+    "fct_tenant_daily_usage",
+    "fct_usage_alerts",
+    "fct_upgrade_outreach",
+    "fct_late_adjustments",
+    "fct_projection_backtest",
 )
 
 
 @asset(
-    deps=[get_asset_key_for_model([mau_dbt_models], name) for name in PUBLISHED_MARTS],
+    deps=[
+        *(get_asset_key_for_model([mau_dbt_models], name) for name in PUBLISHED_MARTS),
+        "billing_snapshot",
+    ],
     group_name="serving",
     kinds={"duckdb"},
     description=(

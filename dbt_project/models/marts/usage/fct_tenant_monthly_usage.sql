@@ -1,6 +1,9 @@
 -- Billing mart. One row per attributed tenant (R18) and calendar month (tenant time
 -- zone, R5) in which the tenant had a plan (R11) or at least one counted event (R8).
 -- A subscribed tenant without activity has a row with MAU 0.
+-- R13/R14: projected_mau and recommended_plan_id come from int_tenant_months_projected;
+-- R16: closes_at = local midnight of the 1st of the next month (tenant zone, DST
+-- included) + var('close_after_hours') hours; is_closed = a row in billing.month_closes.
 with
 
 tenants as (
@@ -18,6 +21,14 @@ planned as (
 
 plans as (
     select * from {{ ref('int_plans_unioned') }}
+),
+
+projections as (
+    select * from {{ ref('int_tenant_months_projected') }}
+),
+
+closes as (
+    select * from {{ ref('stg_billing_state__month_closes') }}
 ),
 
 tenant_months as (
@@ -55,7 +66,21 @@ joined as (
         plans.plan_name,
         plans.mau_limit,
         plans.monthly_price_usd,
-        coalesce(planned.is_trial, false) as is_trial
+        coalesce(planned.is_trial, false) as is_trial,
+        -- R13: the month's MAU once ended, else its latest daily projection
+        coalesce(projections.projected_mau, usage.mau, 0) as projected_mau,
+        -- R14: only tenant-months with an outreach row have a recommendation
+        projections.recommended_plan_id,
+        -- R16: the instant the month ends in the tenant's zone, plus the close delay
+        {{ dbt.dateadd(
+            'hour',
+            var('close_after_hours'),
+            from_local_timestamp(
+                dbt.dateadd('month', 1, 'tenant_months.month_start'),
+                'tenants.billing_timezone'
+            )
+        ) }} as closes_at,
+        closes.tenant_id is not null as is_closed
     from tenant_months
     inner join tenants
         on tenant_months.tenant_id = tenants.tenant_id
@@ -69,6 +94,14 @@ joined as (
             and tenant_months.month_start = planned.month_start
     left join plans
         on planned.plan_id = plans.plan_id
+    left join projections
+        on
+            tenant_months.tenant_id = projections.tenant_id
+            and tenant_months.month_start = projections.month_start
+    left join closes
+        on
+            tenant_months.tenant_id = closes.tenant_id
+            and tenant_months.month_start = closes.month_start
 ),
 
 measured as (
@@ -87,15 +120,7 @@ statused as (
     select
         *,
         -- R12 status; thresholds are the vars approaching_threshold / over_threshold
-        case
-            when plan_id is null then 'no_plan'
-            when mau_limit is null then 'unlimited'
-            when mau_limit = 0 and mau > 0 then 'over'
-            when mau_limit = 0 then 'ok'
-            when utilization > {{ var('over_threshold') }} then 'over'
-            when utilization >= {{ var('approaching_threshold') }} then 'approaching'
-            else 'ok'
-        end as status,
+        {{ usage_status('plan_id', 'mau_limit', 'mau', 'utilization') }} as status,
         -- R14: never negative; 0 when unlimited or without a plan
         case
             when plan_id is null or mau_limit is null then 0
@@ -134,7 +159,11 @@ final as (
         cast(overage_mau as bigint) as overage_mau,
         cast(amount_due_usd as decimal(18, 2)) as amount_due_usd,
         -- R15: invoice or bank transfer when the amount due is over the threshold
-        cast(amount_due_usd > {{ var('invoice_threshold_usd') }} as boolean) as invoice_eligible
+        cast(amount_due_usd > {{ var('invoice_threshold_usd') }} as boolean) as invoice_eligible,
+        cast(projected_mau as bigint) as projected_mau,
+        cast(recommended_plan_id as varchar) as recommended_plan_id,
+        cast(closes_at as timestamp with time zone) as closes_at,
+        cast(is_closed as boolean) as is_closed
     from statused
 )
 

@@ -1,0 +1,1 @@
+"""Month close and billing snapshots (R16)."""
