@@ -1,8 +1,13 @@
-"""Expectation suites, kept as code: one suite per guarded table.
+"""Expectation suites, kept as code: one suite per guarded table and concern.
 
-Each suite names the warehouse table it reads and the expectations it must
-meet; `{batch}` in a row query stands for that table. Rules are cited so a
-failing expectation says which promise of SPEC §3 it protects.
+Each suite names the warehouse table it reads (the batch; `{batch}` in a row
+query stands for it), the Dagster asset its check is attached to, and whether a
+failure blocks what comes downstream. Every expectation cites the rule of SPEC
+§3 it protects, so a failing check says which promise was broken.
+
+Checks that read an intermediate table or span several tables are attached to
+the mart they protect: dbt builds every model in one Dagster step, so only a
+check on the usage mart can hold back the billing snapshot and publication.
 """
 
 from __future__ import annotations
@@ -12,56 +17,420 @@ from dataclasses import dataclass
 import great_expectations as gx
 from great_expectations.expectations import Expectation
 
+# R12 status thresholds, as fractions of mau_limit: the defaults of the dbt vars
+# `approaching_threshold` and `over_threshold` (dbt_project.yml).
+APPROACHING_THRESHOLD = 0.8
+OVER_THRESHOLD = 1.0
+
+USAGE_MART = "fct_tenant_monthly_usage"
+
+
+@dataclass(frozen=True)
+class DbtModel:
+    """A dbt model: its Dagster asset key comes from the dbt manifest."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class DagsterAsset:
+    """A Dagster asset that is not a dbt model, by its asset key."""
+
+    key: str
+
 
 @dataclass(frozen=True)
 class Suite:
     name: str
     schema: str
     table: str
+    target: DbtModel | DagsterAsset
     blocking: bool
     expectations: tuple[Expectation, ...]
 
 
-def usage_suite() -> Suite:
-    """The tenant × month usage mart that invoices read (R8, R12)."""
+def _rows(query: str, description: str) -> gx.expectations.UnexpectedRowsExpectation:
+    """An expectation that `query` returns no row; each returned row names an offender.
+
+    GX substitutes `{batch}` with an aliased subquery, or an unaliased one when the
+    query contains a join: a query that needs its own alias selects `{batch}` in a
+    CTE first.
+    """
+    return gx.expectations.UnexpectedRowsExpectation(
+        unexpected_rows_query=query, description=description
+    )
+
+
+def events_deduplicated_suite() -> Suite:
+    """The winning copy of every event, which all counting starts from (R2)."""
     return Suite(
-        name="fct_tenant_monthly_usage",
-        schema="marts",
-        table="fct_tenant_monthly_usage",
+        name="int_events_deduplicated",
+        schema="intermediate",
+        table="int_events_deduplicated",
+        target=DbtModel(USAGE_MART),
         blocking=True,
         expectations=(
             gx.expectations.ExpectCompoundColumnsToBeUnique(
-                column_list=["tenant_id", "month"],
-                description="One row per tenant and month.",
-            ),
-            gx.expectations.ExpectColumnValuesToNotBeNull(
-                column="mau", description="Every tenant-month has a MAU figure (R8)."
-            ),
-            gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query="""
-                    select usage.tenant_id, usage.month, usage.mau, seen.distinct_ids
-                    from {batch} as usage
-                    left join (
-                        select
-                            tenant_id,
-                            activity_month,
-                            count(distinct coalesce(user_pseudonym, anonymous_pseudonym))
-                                as distinct_ids,
-                        from intermediate.int_events_classified
-                        group by all
-                    ) as seen
-                        on usage.tenant_id = seen.tenant_id
-                        and usage.month = seen.activity_month
-                    where usage.mau > coalesce(seen.distinct_ids, 0)
-                """,
+                column_list=["tenant_id", "event_id"],
                 description=(
-                    "MAU is never above the number of distinct ids seen in the month (R7, R8): "
-                    "stitching can only merge ids, never invent persons."
+                    "R2: one winning copy per (tenant_id, event_id); later copies are "
+                    "duplicates and never count."
                 ),
             ),
         ),
     )
 
 
+def person_months_suite() -> Suite:
+    """Persons active in a month, the rows MAU is a count of (R7, R8)."""
+    return Suite(
+        name="int_person_months_aggregated",
+        schema="intermediate",
+        table="int_person_months_aggregated",
+        target=DbtModel(USAGE_MART),
+        blocking=True,
+        expectations=(
+            gx.expectations.ExpectCompoundColumnsToBeUnique(
+                column_list=["tenant_id", "activity_month", "person_kind", "person_id"],
+                description=(
+                    "R7, R8: one row per tenant, activity month and person, so that a "
+                    "person is counted once however many events they had."
+                ),
+            ),
+        ),
+    )
+
+
+def file_loads_suite() -> Suite:
+    """Per-file line conservation (R1): nothing a file brought was lost or counted twice."""
+    loaded_event_files = "from {batch} where file_kind = 'events' and load_status = 'loaded'"
+    counts = "load_id, file_path, line_count, accepted_count, duplicate_count, quarantined_count"
+    return Suite(
+        name="file_loads_conservation",
+        schema="marts",
+        table="fct_file_loads",
+        target=DbtModel(USAGE_MART),
+        blocking=True,
+        expectations=(
+            _rows(
+                f"""
+                select {counts}
+                {loaded_event_files}
+                    and line_count
+                        is distinct from accepted_count + duplicate_count + quarantined_count
+                """,
+                "R1: for every loaded events file, lines = accepted + duplicates + quarantined.",
+            ),
+            _rows(
+                f"""
+                select {counts}, stored_event_line_count
+                {loaded_event_files}
+                    and stored_event_line_count
+                        is distinct from accepted_count + duplicate_count
+                """,
+                "R1, R2: the warehouse holds every accepted and duplicate line of each "
+                "loaded events file (stored_event_line_count = accepted + duplicates).",
+            ),
+            _rows(
+                f"""
+                select {counts}, stored_quarantined_line_count
+                {loaded_event_files}
+                    and stored_quarantined_line_count is distinct from quarantined_count
+                """,
+                "R1: every quarantined line of each loaded events file is kept "
+                "(stored_quarantined_line_count = quarantined_count).",
+            ),
+        ),
+    )
+
+
+def usage_suite() -> Suite:
+    """Grain and internal consistency of the tenant × month usage mart (R8–R10)."""
+    return Suite(
+        name="fct_tenant_monthly_usage",
+        schema="marts",
+        table="fct_tenant_monthly_usage",
+        target=DbtModel(USAGE_MART),
+        blocking=True,
+        expectations=(
+            gx.expectations.ExpectCompoundColumnsToBeUnique(
+                column_list=["tenant_id", "month"],
+                description="R8: one row per tenant and month, so no month is billed twice.",
+            ),
+            gx.expectations.ExpectColumnValuesToNotBeNull(
+                column="mau", description="R8: every tenant-month has a MAU figure."
+            ),
+            _rows(
+                """
+                select tenant_id, month, mau, identified_mau, anonymous_mau
+                from {batch}
+                where identified_mau + anonymous_mau is distinct from mau
+                """,
+                "R8: identified_mau + anonymous_mau = mau.",
+            ),
+            _rows(
+                """
+                select tenant_id, month, mau, mobile_mau, desktop_mau, tablet_mau
+                from {batch}
+                where greatest(mobile_mau, desktop_mau, tablet_mau) > mau
+                    or mau > mobile_mau + desktop_mau + tablet_mau
+                """,
+                "R9: each device segment ≤ mau ≤ mobile_mau + desktop_mau + tablet_mau "
+                "(a person seen on two classes counts in both, nobody in none).",
+            ),
+            _rows(
+                """
+                select tenant_id, month, known_users, previous_month, previous_known_users
+                from (
+                    select
+                        tenant_id,
+                        month,
+                        known_users,
+                        lag(month) over (partition by tenant_id order by month)
+                            as previous_month,
+                        lag(known_users) over (partition by tenant_id order by month)
+                            as previous_known_users
+                    from {batch}
+                )
+                where known_users < previous_known_users
+                """,
+                "R10: known_users never decreases from one month to the next of a tenant.",
+            ),
+            _rows(
+                """
+                select tenant_id, month, identified_mau, known_users
+                from {batch}
+                where identified_mau > known_users
+                """,
+                "R10: every user active in a month is a known user (identified_mau ≤ known_users).",
+            ),
+        ),
+    )
+
+
+# R2, R4–R8 applied from the staged lines, without any intermediate model, so that
+# a bug in the dbt models cannot also hide itself here. Elapsed time is added in
+# microseconds (an interval of days would be added in the session's calendar).
+# Tenants absent from the tenants export are left out (R18): they are not billed.
+RECOUNT_QUERY = """
+with
+usage as (
+    select * from {batch}
+),
+ranked_lines as (
+    select
+        tenant_id,
+        event_id,
+        user_pseudonym,
+        anonymous_pseudonym,
+        user_agent,
+        is_preview,
+        case
+            when sent_at is not null and received_at is not null
+                then occurred_at
+                    + to_microseconds(epoch_us(received_at) - epoch_us(sent_at))
+            else occurred_at
+        end as event_time,
+        row_number() over (
+            partition by tenant_id, event_id
+            order by received_at asc nulls last, load_id asc, line_number asc
+        ) as copy_rank
+    from staging.stg_sdk__event_lines
+),
+events as (
+    select * from ranked_lines where copy_rank = 1
+),
+links as (
+    select tenant_id, anonymous_pseudonym, user_pseudonym as linked_user
+    from events
+    where user_pseudonym is not null and anonymous_pseudonym is not null
+    qualify row_number() over (
+        partition by tenant_id, anonymous_pseudonym
+        order by event_time asc, user_pseudonym asc
+    ) = 1
+),
+counted as (
+    select
+        events.tenant_id,
+        cast(date_trunc('month', timezone(tenants.billing_timezone, events.event_time)) as date)
+            as month,
+        coalesce(events.user_pseudonym, links.linked_user) is not null as is_user,
+        coalesce(events.user_pseudonym, links.linked_user, events.anonymous_pseudonym)
+            as person
+    from events
+    inner join staging.stg_billing_system__tenants as tenants
+        on events.tenant_id = tenants.tenant_id
+    left join links
+        on events.tenant_id = links.tenant_id
+        and events.anonymous_pseudonym = links.anonymous_pseudonym
+    where not events.is_preview
+        and not exists (
+            select 1
+            from reference.bot_user_agent_patterns as bots
+            where contains(lower(events.user_agent), lower(bots.pattern))
+        )
+),
+recount as (
+    select
+        tenant_id,
+        month,
+        count(distinct (is_user, person)) as mau,
+        count(distinct person) filter (where is_user) as identified_mau,
+        count(distinct person) filter (where not is_user) as anonymous_mau
+    from counted
+    group by tenant_id, month
+)
+select
+    coalesce(usage.tenant_id, recount.tenant_id) as tenant_id,
+    coalesce(usage.month, recount.month) as month,
+    usage.mau,
+    coalesce(recount.mau, 0) as recounted_mau,
+    usage.identified_mau,
+    coalesce(recount.identified_mau, 0) as recounted_identified_mau,
+    usage.anonymous_mau,
+    coalesce(recount.anonymous_mau, 0) as recounted_anonymous_mau
+from usage
+full outer join recount
+    on usage.tenant_id = recount.tenant_id
+    and usage.month = recount.month
+where usage.mau is distinct from coalesce(recount.mau, 0)
+    or usage.identified_mau is distinct from coalesce(recount.identified_mau, 0)
+    or usage.anonymous_mau is distinct from coalesce(recount.anonymous_mau, 0)
+"""
+
+
+def reconciliation_suite() -> Suite:
+    """The usage mart against an independent recount from the staged events."""
+    return Suite(
+        name="usage_reconciliation",
+        schema="marts",
+        table="fct_tenant_monthly_usage",
+        target=DbtModel(USAGE_MART),
+        blocking=True,
+        expectations=(
+            _rows(
+                RECOUNT_QUERY,
+                "R2, R4–R8, R18: mau, identified_mau and anonymous_mau equal an independent "
+                "recount from staging.stg_sdk__event_lines (first received copy, event time "
+                "with clock skew removed, month in the tenant's zone, previews and bots "
+                "excluded, anonymous ids stitched to their earliest linked user).",
+            ),
+        ),
+    )
+
+
+def billing_suite() -> Suite:
+    """What an invoice reads from the usage mart: limits, status, overage, attribution."""
+    return Suite(
+        name="usage_billing",
+        schema="marts",
+        table="fct_tenant_monthly_usage",
+        target=DbtModel(USAGE_MART),
+        blocking=True,
+        expectations=(
+            _rows(
+                """
+                select tenant_id, month, mau, mau_limit, overage_mau,
+                    case
+                        when mau_limit is null then 0 else greatest(0, mau - mau_limit)
+                    end as expected_overage_mau
+                from {batch}
+                where overage_mau is distinct from (
+                    case when mau_limit is null then 0 else greatest(0, mau - mau_limit) end
+                )
+                """,
+                "R14: overage_mau = max(0, mau − mau_limit), and 0 without a limit.",
+            ),
+            _rows(
+                """
+                select tenant_id, month, plan_id, mau, mau_limit, utilization
+                from {batch}
+                where case
+                    when plan_id is null or mau_limit is null or mau_limit = 0
+                        then utilization is not null
+                    else utilization is null
+                        or abs(utilization - cast(mau as double) / mau_limit) > 1e-9
+                end
+                """,
+                "R12: utilization = mau / mau_limit, null without a plan or a limit.",
+            ),
+            _rows(
+                f"""
+                select tenant_id, month, plan_id, mau, mau_limit, status, expected_status
+                from (
+                    select
+                        *,
+                        case
+                            when plan_id is null then 'no_plan'
+                            when mau_limit is null then 'unlimited'
+                            -- a zero limit is over as soon as anybody is active
+                            when mau_limit = 0 and mau > 0 then 'over'
+                            when mau_limit = 0 then 'ok'
+                            when cast(mau as double) / mau_limit > {OVER_THRESHOLD}
+                                then 'over'
+                            when cast(mau as double) / mau_limit >= {APPROACHING_THRESHOLD}
+                                then 'approaching'
+                            else 'ok'
+                        end as expected_status
+                    from {{batch}}
+                )
+                where status is distinct from expected_status
+                """,
+                f"R12: status agrees with utilization: ok below {APPROACHING_THRESHOLD:.0%}, "
+                f"approaching from {APPROACHING_THRESHOLD:.0%} to {OVER_THRESHOLD:.0%} "
+                "inclusive, over above; unlimited without a limit, no_plan without a plan.",
+            ),
+            _rows(
+                """
+                with usage as (select * from {batch})
+                select usage.tenant_id, usage.month, usage.mau
+                from usage
+                where not exists (
+                    select 1
+                    from staging.stg_billing_system__tenants as tenants
+                    where tenants.tenant_id = usage.tenant_id
+                )
+                """,
+                "R18: no tenant absent from the tenants export is billed.",
+            ),
+        ),
+    )
+
+
+def snapshot_suite() -> Suite:
+    """Frozen figures of closed months, written once by the `billing_snapshot` asset (R16)."""
+    return Suite(
+        name="monthly_usage_snapshot",
+        schema="billing",
+        table="monthly_usage_snapshot",
+        target=DagsterAsset("billing_snapshot"),
+        blocking=True,
+        expectations=(
+            gx.expectations.ExpectCompoundColumnsToBeUnique(
+                column_list=["tenant_id", "month"],
+                description="R16: one frozen snapshot per closed tenant-month.",
+            ),
+            _rows(
+                """
+                select tenant_id, month, closed_at, fingerprint,
+                    md5(cast(figures as varchar)) as recomputed_fingerprint
+                from {batch}
+                where md5(cast(figures as varchar)) is distinct from fingerprint
+                """,
+                "R16: a closed month's figures never change: md5(figures) still equals "
+                "the fingerprint written at close time.",
+            ),
+        ),
+    )
+
+
 def all_suites() -> list[Suite]:
-    return [usage_suite()]
+    return [
+        events_deduplicated_suite(),
+        person_months_suite(),
+        file_loads_suite(),
+        usage_suite(),
+        reconciliation_suite(),
+        billing_suite(),
+        snapshot_suite(),
+    ]

@@ -1,25 +1,58 @@
-"""Running the suites inside the DuckDB warehouse (SQL datasource, no pandas copy)."""
+"""Running the suites inside the DuckDB warehouse (SQL datasource, no pandas copy).
+
+One GX context serves every suite validated in a process against the same
+MAU_HOME: a pipeline run executes all its checks in one process, so the context,
+the datasource and its engine are built once per run. Every validation also
+refreshes the Data Docs site under `$MAU_HOME/quality/data_docs/`, which shows
+the latest result of each suite.
+"""
 
 from __future__ import annotations
 
-import gc
+import datetime
+import decimal
+import functools
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import great_expectations as gx
-from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+from great_expectations.data_context.types.resource_identifiers import (
+    ValidationResultIdentifier,
+)
+from great_expectations.datasource.fluent import SQLDatasource
 
 from data_quality.dialect import connection_string
-from data_quality.suites import Suite
+from data_quality.suites import Suite, all_suites
+from mau_warehouse.config import Settings
 
 SAMPLE_ROWS = 20
+DOCS_SITE = "local_site"
+DATASOURCE = "warehouse"
+
+
+def quality_dir(settings: Settings) -> Path:
+    return settings.home / "quality"
+
+
+def data_docs_index(settings: Settings) -> Path:
+    """The Data Docs page that lists every suite and its latest validation."""
+    return quality_dir(settings) / "data_docs" / "index.html"
 
 
 @dataclass
 class Failure:
     expectation: str
     description: str
+    unexpected_count: int | None = None
     unexpected: list[object] = field(default_factory=list)
     error: str | None = None
 
@@ -32,6 +65,19 @@ class SuiteOutcome:
     failures: list[Failure]
 
 
+def _json_safe(value: object) -> object:
+    """Dates, timestamps and decimals as text, so a row can go into JSON metadata."""
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.date | decimal.Decimal):
+        return str(value)
+    return repr(value)
+
+
 def _failure(result: object) -> Failure:
     config = result.expectation_config
     details = result.result or {}
@@ -41,6 +87,8 @@ def _failure(result: object) -> Failure:
         or details.get("unexpected_list")
         or []
     )
+    # An UnexpectedRowsExpectation reports its row count as the observed value.
+    count = details.get("unexpected_count", details.get("observed_value"))
     error = None
     if result.exception_info and result.exception_info.get("raised_exception"):
         error = result.exception_info.get("exception_message")
@@ -54,32 +102,134 @@ def _failure(result: object) -> Failure:
     return Failure(
         expectation=config.type,
         description=config.description or "",
-        unexpected=list(unexpected)[:SAMPLE_ROWS],
+        unexpected_count=count if isinstance(count, int) else None,
+        unexpected=[_json_safe(row) for row in list(unexpected)[:SAMPLE_ROWS]],
         error=error,
     )
 
 
-def run_suite(warehouse_path: Path, suite: Suite) -> SuiteOutcome:
-    """Validate one suite against the warehouse file and report failing rows."""
+def _context_config(settings: Settings) -> DataContextConfig:
+    """Suites and definitions in memory; latest results and the docs site on disk.
+
+    Results are kept on disk so that the site lists every suite even when the
+    suites ran in different processes (one check at a time from the UI).
+    """
+    defaults = InMemoryStoreBackendDefaults()
+    stores = {
+        **defaults.stores,
+        defaults.validation_results_store_name: {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(quality_dir(settings) / "validations"),
+            },
+        },
+    }
+    site = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(data_docs_index(settings).parent),
+        },
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    return DataContextConfig(
+        store_backend_defaults=defaults,
+        stores=stores,
+        data_docs_sites={DOCS_SITE: site},
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+
+
+def _expectation_suite(suite: Suite) -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name=suite.name, expectations=[e.copy(deep=True) for e in suite.expectations]
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _context(settings: Settings) -> AbstractDataContext:
+    """The run's context, every current suite registered so that the docs list them all."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    datasource = context.data_sources.add_sql(
-        name="warehouse", connection_string=connection_string(str(warehouse_path))
+    context = gx.get_context(mode="ephemeral", project_config=_context_config(settings))
+    context.data_sources.add_sql(
+        name=DATASOURCE, connection_string=connection_string(str(settings.warehouse_path))
     )
-    asset = datasource.add_table_asset(
-        name=suite.name, table_name=suite.table, schema_name=suite.schema
-    )
-    batch = asset.add_batch_definition_whole_table("whole_table").get_batch()
-    expectation_suite = gx.ExpectationSuite(name=suite.name, expectations=list(suite.expectations))
+    for suite in all_suites():
+        context.suites.add(_expectation_suite(suite))
+    return context
+
+
+def _validation_definition(context: AbstractDataContext, suite: Suite) -> gx.ValidationDefinition:
+    datasource = context.data_sources.get(DATASOURCE)
     try:
-        result = batch.validate(expectation_suite, result_format="COMPLETE")
+        asset = datasource.get_asset(suite.name)
+    except LookupError:
+        # The suites read several schemas through one connection, so the schema is
+        # given per table; GX 1.x deprecates that in favour of one schema per datasource.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="`schema_name` is deprecated")
+            asset = datasource.add_table_asset(
+                name=suite.name, table_name=suite.table, schema_name=suite.schema
+            )
+        asset.add_batch_definition_whole_table("whole_table")
+    # The suite in code is the truth; copies keep the ids GX assigns out of it.
+    expectation_suite = context.suites.add_or_update(_expectation_suite(suite))
+    return context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(
+            name=suite.name,
+            data=asset.get_batch_definition("whole_table"),
+            suite=expectation_suite,
+        )
+    )
+
+
+def _keep_only_latest(
+    context: AbstractDataContext, suite: Suite, run_id: RunIdentifier
+) -> ValidationResultIdentifier:
+    """Keep this run's result of the suite and drop its older ones (and orphans); return its key.
+
+    The site shows the current state of each suite (Dagster keeps the history of
+    every check), and results would otherwise pile up with every hourly run.
+    """
+    current = {known.name for known in all_suites()}
+    store = context.validation_results_store
+    keys = store.list_keys()
+    [latest] = [
+        key
+        for key in keys
+        if key.expectation_suite_identifier.name == suite.name and key.run_id == run_id
+    ]
+    for key in keys:
+        name = key.expectation_suite_identifier.name
+        if key != latest and (name == suite.name or name not in current):
+            store.remove_key(key)
+    return latest
+
+
+def _release(context: AbstractDataContext) -> None:
+    """Close the warehouse file so that the next writer (dbt, the loader) can open it."""
+    datasource: SQLDatasource = context.data_sources.get(DATASOURCE)
+    datasource.get_execution_engine().engine.dispose()
+    datasource.get_engine().dispose()
+
+
+def run_suite(settings: Settings, suite: Suite) -> SuiteOutcome:
+    """Validate one suite against the warehouse, refresh the Data Docs, report failing rows."""
+    context = _context(settings)
+    run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
+    try:
+        result = _validation_definition(context, suite).run(result_format="COMPLETE", run_id=run_id)
     finally:
-        # Release the file so the next writer (dbt, the loader) can open it.
-        datasource.get_execution_engine().engine.dispose()
-        datasource.get_engine().dispose()
-        del batch, asset, datasource, context
-        gc.collect()
+        _release(context)
+    latest = _keep_only_latest(context, suite, run_id)
+    # Render only this suite's pages; the index is rebuilt from every suite's latest result.
+    context.build_data_docs(
+        site_names=[DOCS_SITE],
+        resource_identifiers=[latest.expectation_suite_identifier, latest],
+    )
     failures = [_failure(r) for r in result.results if not r.success]
     return SuiteOutcome(
         suite=suite.name,

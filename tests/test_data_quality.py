@@ -1,0 +1,201 @@
+"""The Great Expectations suites on a real warehouse, corrupted on purpose (SPEC §7).
+
+Each test copies the warehouse of a real pipeline run, breaks one promise of
+SPEC §3 in the copy, and shows that the suite guarding it fails and names the
+offending rows.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data_quality.suites import (
+    all_suites,
+    billing_suite,
+    file_loads_suite,
+    reconciliation_suite,
+    snapshot_suite,
+    usage_suite,
+)
+from data_quality.validate import Failure, SuiteOutcome, data_docs_index, run_suite
+from mau_warehouse.config import Settings, load_settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def warehouse(published_home: Path, tmp_path: Path) -> Settings:
+    """Settings of a MAU_HOME holding a private copy of the published run's warehouse."""
+    source = load_settings(published_home).warehouse_path
+    settings = load_settings(tmp_path / "mau_home")
+    settings.warehouse_dir.mkdir(parents=True)
+    for path in source.parent.glob(source.name + "*"):  # the file and its WAL, if any
+        shutil.copy(path, settings.warehouse_dir / path.name)
+    return settings
+
+
+def execute(settings: Settings, sql: str) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        return con.execute(sql).fetchall()
+
+
+def busiest_tenant_month(settings: Settings) -> tuple[str, str]:
+    [(tenant_id, month)] = execute(
+        settings,
+        "select tenant_id, strftime(month, '%Y-%m-%d') from marts.fct_tenant_monthly_usage "
+        "order by mau desc, tenant_id, month limit 1",
+    )
+    return tenant_id, month
+
+
+def only_failure(outcome: SuiteOutcome, rule: str) -> Failure:
+    """The single failing expectation; its description must cite `rule`."""
+    assert not outcome.success
+    assert len(outcome.failures) == 1, [f.description for f in outcome.failures]
+    [failure] = outcome.failures
+    assert rule in failure.description
+    assert failure.error is None
+    json.dumps(failure.unexpected)  # goes into Dagster metadata as is
+    return failure
+
+
+def test_clean_warehouse_passes_every_suite_and_builds_data_docs(warehouse: Settings) -> None:
+    outcomes = [run_suite(warehouse, suite) for suite in all_suites()]
+
+    failing = {o.suite: o.failures for o in outcomes if not o.success}
+    assert failing == {}
+    assert all(o.evaluated > 0 for o in outcomes)
+    index = data_docs_index(warehouse)
+    assert index == warehouse.home / "quality" / "data_docs" / "index.html"
+    page = index.read_text()
+    for suite in all_suites():
+        assert suite.name in page
+
+
+def test_duplicated_usage_row_fails_the_grain_naming_tenant_and_month(
+    warehouse: Settings,
+) -> None:
+    tenant_id, month = busiest_tenant_month(warehouse)
+    execute(
+        warehouse,
+        "insert into marts.fct_tenant_monthly_usage "
+        "select * from marts.fct_tenant_monthly_usage "
+        f"where tenant_id = '{tenant_id}' and month = '{month}'",
+    )
+
+    failure = only_failure(run_suite(warehouse, usage_suite()), "one row per tenant and month")
+
+    assert failure.expectation == "expect_compound_columns_to_be_unique"
+    assert {"tenant_id": tenant_id, "month": month} in failure.unexpected
+
+
+def test_overage_that_disagrees_with_the_limit_fails_billing(warehouse: Settings) -> None:
+    tenant_id, month = busiest_tenant_month(warehouse)
+    execute(
+        warehouse,
+        "update marts.fct_tenant_monthly_usage set overage_mau = overage_mau + 7 "
+        f"where tenant_id = '{tenant_id}' and month = '{month}'",
+    )
+
+    failure = only_failure(run_suite(warehouse, billing_suite()), "R14")
+
+    assert failure.expectation == "unexpected_rows_expectation"
+    assert failure.unexpected_count == 1
+    [row] = failure.unexpected
+    assert (row["tenant_id"], row["month"]) == (tenant_id, month)
+    assert row["overage_mau"] == row["expected_overage_mau"] + 7
+
+
+def test_file_whose_counts_do_not_add_up_fails_conservation(warehouse: Settings) -> None:
+    [(load_id, file_path)] = execute(
+        warehouse,
+        "select load_id, file_path from marts.fct_file_loads "
+        "where file_kind = 'events' and load_status = 'loaded' order by load_id limit 1",
+    )
+    execute(
+        warehouse,
+        f"update marts.fct_file_loads set line_count = line_count + 1 where load_id = {load_id}",
+    )
+
+    failure = only_failure(
+        run_suite(warehouse, file_loads_suite()), "lines = accepted + duplicates + quarantined"
+    )
+
+    [row] = failure.unexpected
+    assert (row["load_id"], row["file_path"]) == (load_id, file_path)
+
+
+def test_mau_off_by_one_fails_the_independent_recount(warehouse: Settings) -> None:
+    tenant_id, month = busiest_tenant_month(warehouse)
+    [(mau,)] = execute(
+        warehouse,
+        "update marts.fct_tenant_monthly_usage set mau = mau + 1 "
+        f"where tenant_id = '{tenant_id}' and month = '{month}' returning mau",
+    )
+
+    failure = only_failure(run_suite(warehouse, reconciliation_suite()), "independent recount")
+
+    [row] = failure.unexpected
+    assert (row["tenant_id"], row["month"]) == (tenant_id, month)
+    assert (row["mau"], row["recounted_mau"]) == (mau, mau - 1)
+
+
+def test_edited_snapshot_figures_fail_the_fingerprint(warehouse: Settings) -> None:
+    tenant_id, month = busiest_tenant_month(warehouse)
+    # Freeze the month as the close step would (unless the run already did), then
+    # edit its figures in place, keeping the fingerprint written at close time.
+    execute(
+        warehouse,
+        f"""
+        insert into billing.monthly_usage_snapshot
+        select usage.tenant_id, usage.month, to_json(usage), now(), md5(to_json(usage)::varchar)
+        from marts.fct_tenant_monthly_usage as usage
+        where usage.tenant_id = '{tenant_id}' and usage.month = '{month}'
+        on conflict do nothing
+        """,
+    )
+    execute(
+        warehouse,
+        f"""
+        update billing.monthly_usage_snapshot
+        set figures = replace(
+            figures::varchar,
+            '"mau":' || (figures ->> 'mau'),
+            '"mau":' || ((figures ->> 'mau')::bigint - 1)
+        )::json
+        where tenant_id = '{tenant_id}' and month = '{month}'
+        """,
+    )
+
+    failure = only_failure(run_suite(warehouse, snapshot_suite()), "R16")
+
+    [row] = failure.unexpected
+    assert (row["tenant_id"], row["month"]) == (tenant_id, month)
+    assert row["fingerprint"] != row["recomputed_fingerprint"]
+
+
+def test_failing_check_names_the_rows_in_dagster_metadata(warehouse: Settings) -> None:
+    from orchestration.checks import build_checks
+    from orchestration.resources import MauHome
+
+    tenant_id, month = busiest_tenant_month(warehouse)
+    execute(
+        warehouse,
+        "update marts.fct_tenant_monthly_usage set status = 'unlimited' "
+        f"where tenant_id = '{tenant_id}' and month = '{month}'",
+    )
+    [check] = [c for c in build_checks() if "gx_usage_billing" in str(c.check_keys)]
+
+    result = check(mau_home=MauHome(home=str(warehouse.home)))
+
+    assert not result.passed
+    [failure] = json.loads(json.dumps(result.metadata["failures"].value))
+    assert "R12" in failure["description"]
+    [row] = failure["unexpected_rows"]
+    assert (row["tenant_id"], row["month"], row["status"]) == (tenant_id, month, "unlimited")
+    assert result.metadata["data_docs"].value == str(data_docs_index(warehouse))
