@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -199,6 +200,14 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> None:
     if done.returncode != 0:
         tail = (done.stdout or b"").decode().strip().splitlines()[-1:] or ["unknown error"]
         raise MauError(f"dbt docs generate failed: {tail[0]}")
+    # The Great Expectations Data Docs are served beside the dbt docs, from one server.
+    data_docs = settings.home / "quality" / "data_docs"
+    if data_docs.is_dir():
+        shutil.copytree(data_docs, DBT_PROJECT_DIR / "target" / "data_docs", dirs_exist_ok=True)
+        _say(
+            f"data quality (Great Expectations): http://127.0.0.1:{args.port}/data_docs/index.html"
+        )
+    _say(f"dbt docs: http://127.0.0.1:{args.port}/")
     _exec(
         "dbt",
         ["docs", "serve", *common, "--port", str(args.port), "--host", "127.0.0.1", "--no-browser"],

@@ -14,6 +14,7 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
+from data_quality.status import record_outcome
 from data_quality.suites import DagsterAsset, DbtModel, Suite, all_suites
 from data_quality.validate import Failure, data_docs_index, run_suite
 from orchestration.assets.transformation import mau_dbt_models
@@ -52,6 +53,7 @@ def _check_for(suite: Suite) -> AssetChecksDefinition:
     def _check(mau_home: MauHome) -> AssetCheckResult:
         settings = mau_home.settings()
         outcome = run_suite(settings, suite)
+        record_outcome(settings, outcome)
         return AssetCheckResult(
             passed=outcome.success,
             severity=AssetCheckSeverity.ERROR,

@@ -11,11 +11,13 @@ from mau_warehouse.warehouse import connect_writer
 from orchestration.assets.publishing import published_marts
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.resources import MauHome
+from orchestration.retries import transient_retry
 
 
 @asset(
     deps=[get_asset_key_for_model([mau_dbt_models], "fct_tenant_monthly_usage")],
     group_name="billing",
+    retry_policy=transient_retry,
     kinds={"duckdb"},
     description=(
         "Closes tenant-months 72 hours after they end in the tenant's zone, or when "
@@ -39,6 +41,7 @@ def billing_snapshot(context: AssetExecutionContext, mau_home: MauHome) -> Mater
 @asset(
     deps=[published_marts],
     group_name="billing",
+    retry_policy=transient_retry,
     kinds={"sqlite"},
     description=(
         "Queues alerts of the published fct_usage_alerts mart that are not in the outbox "

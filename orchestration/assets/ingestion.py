@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 
 from mau_warehouse.ingest import ingest
 from orchestration.resources import MauHome
+from orchestration.retries import transient_retry
 
 # dbt sources read these tables; the keys match dagster-dbt's source asset keys
 # so the lineage runs from landing files to billing marts without a gap.
@@ -29,6 +30,7 @@ RAW_TABLES = {
         for key, description in RAW_TABLES.items()
     ],
     name="landing_files",
+    retry_policy=transient_retry,
     description="Load new files of the landing folder into the raw layer, each file once.",
 )
 def landing_files(context: AssetExecutionContext, mau_home: MauHome):

@@ -6,6 +6,7 @@ from dagster_dbt import get_asset_key_for_model
 from mau_warehouse.warehouse import connect_writer, publish
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.resources import MauHome
+from orchestration.retries import transient_retry
 
 PUBLISHED_MARTS = (
     "fct_tenant_monthly_usage",
@@ -31,6 +32,7 @@ PUBLISHED_MARTS = (
         "billing_snapshot",
     ],
     group_name="serving",
+    retry_policy=transient_retry,
     kinds={"duckdb"},
     description=(
         "Read-only copy of the marts that dashboards and `mau report` read. Replaced "
