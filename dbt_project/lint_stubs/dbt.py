@@ -44,3 +44,7 @@ def current_timestamp():
 
 def hash(field):
     return f"md5(cast({_sql(field)} as varchar))"
+
+
+def generate_series(upper_bound):
+    return f"select unnest(range(1, {int(upper_bound)} + 1)) as generated_number"

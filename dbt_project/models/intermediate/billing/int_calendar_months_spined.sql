@@ -1,6 +1,6 @@
 -- One row per calendar month from the earliest month any subscription or counted
 -- event touches to the latest one, including the month of the as-of date (see the
--- as_of_date var). Portable month spine: offsets 0..9999 from digit cross joins.
+-- as_of_date var). Portable month spine: offsets from dbt.generate_series.
 with
 
 subscriptions as (
@@ -37,34 +37,10 @@ bounds_with_as_of as (
     where first_month is not null
 ),
 
-digits as (
-    select 0 as digit
-    union all
-    select 1
-    union all
-    select 2
-    union all
-    select 3
-    union all
-    select 4
-    union all
-    select 5
-    union all
-    select 6
-    union all
-    select 7
-    union all
-    select 8
-    union all
-    select 9
-),
-
 month_offsets as (
-    select ones.digit + 10 * tens.digit + 100 * hundreds.digit + 1000 * thousands.digit as month_offset
-    from digits as ones
-    cross join digits as tens
-    cross join digits as hundreds
-    cross join digits as thousands
+    -- up to a century of months, from dbt's portable series generator
+    select generated_number - 1 as month_offset
+    from ({{ dbt.generate_series(1200) }}) as series
 ),
 
 months as (

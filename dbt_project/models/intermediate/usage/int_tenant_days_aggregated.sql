@@ -70,33 +70,9 @@ last_active_dates as (
         activity_month
 ),
 
-digits as (
-    select 0 as digit
-    union all
-    select 1
-    union all
-    select 2
-    union all
-    select 3
-    union all
-    select 4
-    union all
-    select 5
-    union all
-    select 6
-    union all
-    select 7
-    union all
-    select 8
-    union all
-    select 9
-),
-
 day_offsets as (
-    select ones.digit + 10 * tens.digit as day_offset
-    from digits as ones
-    cross join digits as tens
-    where ones.digit + 10 * tens.digit < 31
+    select generated_number - 1 as day_offset
+    from ({{ dbt.generate_series(31) }}) as series
 ),
 
 month_horizons as (

@@ -32,33 +32,9 @@ target_months as (
     from tenant_days
 ),
 
-digits as (
-    select 0 as digit
-    union all
-    select 1
-    union all
-    select 2
-    union all
-    select 3
-    union all
-    select 4
-    union all
-    select 5
-    union all
-    select 6
-    union all
-    select 7
-    union all
-    select 8
-    union all
-    select 9
-),
-
 curve_points as (
-    select ones.digit + 10 * tens.digit as curve_point
-    from digits as ones
-    cross join digits as tens
-    where ones.digit + 10 * tens.digit between 1 and 30
+    select generated_number as curve_point
+    from ({{ dbt.generate_series(30) }}) as series
 ),
 
 sample_positions as (
