@@ -13,7 +13,9 @@ def prepare_dagster_home(settings: Settings) -> None:
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     config = settings.dagster_home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        # One run at a time: DuckDB allows a single writing process, and the schedule,
+        # the landing sensor and a click in the UI may all ask for a run at once.
+        config.write_text("telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 1\n")
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ["MAU_HOME"] = str(settings.home)
 

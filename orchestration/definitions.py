@@ -10,13 +10,13 @@ from orchestration.checks import build_checks
 from orchestration.jobs import mau_pipeline
 from orchestration.resources import build_resources
 from orchestration.schedules import hourly_refresh
-from orchestration.sensors import alert_delivery
+from orchestration.sensors import alert_delivery, new_landing_files
 
 defs = Definitions(
     assets=[landing_files, mau_dbt_models, billing_snapshot, published_marts, alert_outbox],
     asset_checks=build_checks(),
     jobs=[mau_pipeline],
     schedules=[hourly_refresh],
-    sensors=[alert_delivery],
+    sensors=[new_landing_files, alert_delivery],
     resources=build_resources(),
 )

@@ -1,9 +1,41 @@
-"""Sensors: alert delivery runs on its own clock, outside the pipeline job."""
+"""Sensors: new landing files start a run; alert delivery runs on its own clock."""
 
-from dagster import DefaultSensorStatus, SensorEvaluationContext, SkipReason, sensor
+import hashlib
+import json
 
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from mau_warehouse.errors import MauError
+from mau_warehouse.ingest.discovery import discover
 from mau_warehouse.notify.alerts import deliver_pending
+from orchestration.jobs import mau_pipeline
 from orchestration.resources import MauHome
+
+
+@sensor(
+    name="new_landing_files",
+    job=mau_pipeline,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Starts the pipeline when a file appears or changes under the landing folder. "
+        "The cursor remembers each file's size and modification time; the loader's "
+        "ledger still decides what is new by content, so a touched file loads nothing twice."
+    ),
+)
+def new_landing_files(context: SensorEvaluationContext, mau_home: MauHome):
+    try:
+        files = discover(mau_home.settings().landing_dir)
+    except MauError as exc:
+        return SkipReason(str(exc))
+    current = {f.display_name: [f.path.stat().st_size, f.path.stat().st_mtime_ns] for f in files}
+    seen = json.loads(context.cursor) if context.cursor else {}
+    changed = sorted(name for name, state in current.items() if seen.get(name) != state)
+    if not changed:
+        return SkipReason("no new landing files")
+    context.update_cursor(json.dumps(current))
+    run_key = hashlib.sha256(json.dumps([[n, current[n]] for n in changed]).encode()).hexdigest()
+    return RunRequest(run_key=run_key, tags={"mau/new_files": str(len(changed))})
 
 
 @sensor(
