@@ -1,6 +1,8 @@
-"""Entry script of `mau dashboard`: page navigation and the "nothing published yet" gate.
+"""Entry script of `mau dashboard`: sign-in, the pages a viewer may open, the publish gate.
 
 Streamlit runs this file as a script, so imports are absolute (`dashboards` is installed).
+A tenant user gets the "My usage" page only; staff get every page (SPEC §7). Pages a
+viewer may not open are not registered at all, so their URLs lead nowhere.
 """
 
 from __future__ import annotations
@@ -10,14 +12,51 @@ from pathlib import Path
 import streamlit as st
 
 from dashboards import data
+from dashboards.sign_in import current_viewer, sign_in_page, sign_out
+from mau_warehouse.errors import MauError
 
-PAGES_DIR = Path(__file__).parent / "pages"
+# Not "pages": Streamlit would also serve a folder of that name by itself, around
+# st.navigation and its sign-in.
+PAGES_DIR = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="MAU warehouse", page_icon=":bar_chart:", layout="wide")
 
+try:
+    viewer = current_viewer()
+except MauError as exc:
+    st.error(str(exc))
+    st.stop()
+
+# (file, title, icon, staff only)
+PAGES = [
+    ("my_usage.py", "My usage", ":material/person:", False),
+    ("fleet_limits.py", "Fleet limits", ":material/groups:", True),
+    ("billing.py", "Billing", ":material/receipt_long:", True),
+    ("data_health.py", "Data health", ":material/monitor_heart:", True),
+]
+
+if viewer is None:
+    # Every page's address shows the sign-in form, so a bookmarked or shared link
+    # (say /billing?month=…) opens that page once its visitor has signed in.
+    sign_in = [st.Page(sign_in_page, title="Sign in", icon=":material/login:", default=True)]
+    sign_in += [
+        st.Page(sign_in_page, title="Sign in", url_path=Path(file).stem) for file, *_ in PAGES
+    ]
+    st.navigation(sign_in, position="hidden").run()
+    st.stop()
+
 page = st.navigation(
-    [st.Page(PAGES_DIR / "usage.py", title="MAU by tenant", icon=":material/groups:")]
+    [
+        st.Page(PAGES_DIR / file, title=title, icon=icon)
+        for file, title, icon, staff_only in PAGES
+        if viewer.is_staff or not staff_only
+    ]
 )
+
+with st.sidebar:
+    scope = "all tenants" if viewer.is_staff else f"tenant {viewer.tenant_id}"
+    st.caption(f"Signed in as **{viewer.username}** ({scope})")
+    st.button("Sign out", on_click=sign_out, icon=":material/logout:")
 
 # Every page reads the published file; before the first successful run there is none.
 if data.serving_version() is None:

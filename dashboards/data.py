@@ -5,26 +5,32 @@ the pipeline replaces it atomically after each successful run. Every query opens
 own short-lived read-only connection so that a newly swapped-in file is picked up, and
 every cached result is keyed on the file's path and modification time as well as the
 query parameters, so a new publish (or another MAU_HOME) never serves stale figures.
+
+Access is enforced here, not only by which pages are shown (SPEC §7, P11): every
+function takes the signed-in viewer; tenant figures are filtered to the viewer's own
+tenant in SQL, and fleet-wide figures refuse a tenant user outright.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from mau_warehouse.config import load_settings
+from mau_warehouse.users import Viewer
 
 # Short enough that an unchanged file is re-checked often; the mtime key does the rest.
 CACHE_TTL_SECONDS = 60
 
 
-def serving_path() -> str:
-    """Where the published figures of the current MAU_HOME live."""
-    return str(load_settings().serving_path)
+class AccessDenied(Exception):
+    """A viewer asked for figures outside their tenant."""
 
 
 def serving_version() -> int | None:
@@ -42,84 +48,333 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _query(path: str, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=512)
+def _cached(path: str, version: int | None, sql: str, params: tuple[tuple[str, Any], ...]):
     with _connect(path) as con:
-        return con.execute(sql, params or {}).df()
+        table = con.execute(sql, dict(params)).to_arrow_table()
+    # Money is DECIMAL in the marts; charts and tables want plain numbers (cents survive).
+    for index, field in enumerate(table.schema):
+        if pa.types.is_decimal(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.float64()))
+    return table.to_pandas()
 
 
-def _cache_key() -> tuple[str, int | None]:
-    return serving_path(), serving_version()
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _months(path: str, version: int | None) -> list[dt.date]:
-    frame = _query(
-        path, "select distinct month from marts.fct_tenant_monthly_usage order by month desc"
+def _query(sql: str, **params: Any) -> pd.DataFrame:
+    frame = _cached(
+        str(load_settings().serving_path), serving_version(), sql, tuple(sorted(params.items()))
     )
-    return [month.date() for month in frame["month"]]
+    # Callers may add columns for display; the cached frame must stay as it was.
+    return frame.copy()
 
 
-def available_months() -> list[dt.date]:
-    """Months present in the usage mart, latest first."""
-    return _months(*_cache_key())
+def _tenant_scope(viewer: Viewer, tenant_id: str) -> str:
+    if viewer.tenant_scope is not None and tenant_id != viewer.tenant_scope:
+        raise AccessDenied(tenant_id)
+    return tenant_id
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _tenants(path: str, version: int | None) -> pd.DataFrame:
+def _staff_only(viewer: Viewer) -> None:
+    if not viewer.is_staff:
+        raise AccessDenied("fleet-wide figures are for staff")
+
+
+# ---------------------------------------------------------------- one tenant (P3, P4)
+
+
+def visible_tenants(viewer: Viewer) -> pd.DataFrame:
+    """tenant_id, tenant_name of every tenant the viewer may see, sorted by name."""
     # A tenant's name can change between exports: show the one of its latest month.
     return _query(
-        path,
         """
         select tenant_id, arg_max(tenant_name, month) as tenant_name
         from marts.fct_tenant_monthly_usage
+        where $tenant_id::varchar is null or tenant_id = $tenant_id
         group by tenant_id
         order by tenant_name, tenant_id
         """,
+        tenant_id=viewer.tenant_scope,
     )
 
 
-def tenants() -> pd.DataFrame:
-    """Every tenant with a row in the usage mart: tenant_id, tenant_name (sorted by name)."""
-    return _tenants(*_cache_key())
-
-
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _monthly_usage(
-    path: str, version: int | None, month: dt.date, tenant_ids: tuple[str, ...]
-) -> pd.DataFrame:
+def tenant_months(viewer: Viewer, tenant_id: str) -> pd.DataFrame:
+    """Every month of one tenant (fct_tenant_monthly_usage), latest first."""
     return _query(
-        path,
+        """
+        select * from marts.fct_tenant_monthly_usage
+        where tenant_id = $tenant_id
+        order by month desc
+        """,
+        tenant_id=_tenant_scope(viewer, tenant_id),
+    )
+
+
+def tenant_days(viewer: Viewer, tenant_id: str, month: dt.date) -> pd.DataFrame:
+    """One tenant's month-to-date curve (fct_tenant_daily_usage), by day."""
+    return _query(
+        """
+        select activity_date, day_of_month, days_in_month, daily_active_persons, new_persons,
+            mtd_mau, mau_limit, projected_mau, projection_method
+        from marts.fct_tenant_daily_usage
+        where tenant_id = $tenant_id and month = $month
+        order by activity_date
+        """,
+        tenant_id=_tenant_scope(viewer, tenant_id),
+        month=month,
+    )
+
+
+def tenant_alerts(viewer: Viewer, tenant_id: str) -> pd.DataFrame:
+    """One tenant's usage alerts (R12, R13), newest first."""
+    return _query(
+        """
+        select month, alert_date, alert_kind, threshold, value, mtd_mau, projected_mau, mau_limit
+        from marts.fct_usage_alerts
+        where tenant_id = $tenant_id
+        order by alert_date desc, threshold desc, alert_kind
+        """,
+        tenant_id=_tenant_scope(viewer, tenant_id),
+    )
+
+
+def alert_thresholds() -> list[float]:
+    """The configured alert thresholds (fractions of the limit), as alerts fire on them."""
+    return _query("select threshold from marts.dim_alert_thresholds order by threshold")[
+        "threshold"
+    ].tolist()
+
+
+def freshness() -> dict[str, Any] | None:
+    """Pipeline freshness (fct_freshness): newest event received and when figures were made."""
+    frame = _query("select * from marts.fct_freshness")
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+# ---------------------------------------------------------------- the fleet (P4, P5)
+
+
+def fleet_months(viewer: Viewer) -> list[dt.date]:
+    """Months with usage rows, latest first."""
+    _staff_only(viewer)
+    frame = _query("select distinct month from marts.fct_tenant_monthly_usage order by month desc")
+    return list(frame["month"])
+
+
+def fleet_usage(viewer: Viewer, month: dt.date) -> pd.DataFrame:
+    """Every tenant's row of `month`, highest utilization first (unlimited/no plan last)."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select * from marts.fct_tenant_monthly_usage
+        where month = $month
+        order by utilization desc nulls last, mau desc, tenant_name, tenant_id
+        """,
+        month=month,
+    )
+
+
+def fleet_alerts(viewer: Viewer, month: dt.date) -> pd.DataFrame:
+    """The alert feed of `month`, newest first."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select alert_date, tenant_id, tenant_name, alert_kind, threshold, value,
+            mtd_mau, projected_mau, mau_limit, plan_id
+        from marts.fct_usage_alerts
+        where month = $month
+        order by alert_date desc, threshold desc, tenant_name
+        """,
+        month=month,
+    )
+
+
+def upgrade_outreach(viewer: Viewer, month: dt.date) -> pd.DataFrame:
+    """Tenants to contact about an upgrade at their next billing date (R14)."""
+    _staff_only(viewer)
+    return _query(
         """
         select
-            tenant_id, tenant_name, plan_id, plan_name, is_trial, mau, mau_limit,
-            utilization, status, identified_mau, anonymous_mau,
-            mobile_mau, desktop_mau, tablet_mau, overage_mau
-        from marts.fct_tenant_monthly_usage
-        where month = $month
-          and (len($tenant_ids) = 0 or list_contains($tenant_ids, tenant_id))
-        order by mau desc, tenant_name, tenant_id
+            outreach.tenant_id, outreach.tenant_name, outreach.reason, outreach.mau,
+            outreach.projected_mau, outreach.mau_limit, outreach.overage_mau,
+            outreach.plan_id, outreach.is_trial, outreach.next_billing_date,
+            outreach.recommended_plan_id, plans.plan_name as recommended_plan_name,
+            plans.monthly_price_usd as recommended_plan_price_usd
+        from marts.fct_upgrade_outreach as outreach
+        left join marts.dim_plans as plans on outreach.recommended_plan_id = plans.plan_id
+        where outreach.month = $month
+        order by outreach.reason, outreach.overage_mau desc, outreach.projected_mau desc
         """,
-        {"month": month, "tenant_ids": list(tenant_ids)},
+        month=month,
     )
 
 
-def monthly_usage(month: dt.date, tenant_ids: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One row per tenant for `month` (all tenants when `tenant_ids` is empty), largest first."""
-    return _monthly_usage(*_cache_key(), month, tuple(sorted(tenant_ids)))
+# ---------------------------------------------------------------- billing (P6, P10, R15, R16)
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _freshness(path: str, version: int | None) -> dict[str, dt.datetime | None] | None:
-    # Fetched as Python values: DuckDB's pandas conversion of time-zoned timestamps warns.
-    with _connect(path) as con:
-        cursor = con.execute(
-            "select measured_at, newest_received_at, newest_event_time from marts.fct_freshness"
-        )
-        row = cursor.fetchone()
-        names = [column[0] for column in cursor.description]
-    return None if row is None else dict(zip(names, row, strict=True))
+def billing_by_month(viewer: Viewer) -> pd.DataFrame:
+    """Per month: tenants, amount due, invoice-eligible tenants, trials and closed tenants."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select
+            month,
+            count(*) as tenants,
+            sum(amount_due_usd) as amount_due_usd,
+            count(*) filter (where invoice_eligible) as invoice_eligible_tenants,
+            count(*) filter (where is_trial) as trial_tenants,
+            count(*) filter (where is_closed) as closed_tenants
+        from marts.fct_tenant_monthly_usage
+        group by month
+        order by month desc
+        """
+    )
 
 
-def freshness() -> dict[str, dt.datetime | None] | None:
-    """measured_at, newest_received_at, newest_event_time (UTC datetimes or None)."""
-    return _freshness(*_cache_key())
+def billing_month(viewer: Viewer, month: dt.date) -> pd.DataFrame:
+    """Every tenant's bill for `month`: amount due and payment-method eligibility."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select tenant_id, tenant_name, plan_id, plan_name, is_trial, mau, mau_limit,
+            overage_mau, amount_due_usd, invoice_eligible, is_closed, closes_at
+        from marts.fct_tenant_monthly_usage
+        where month = $month
+        order by amount_due_usd desc, tenant_name
+        """,
+        month=month,
+    )
+
+
+def trials(viewer: Viewer) -> pd.DataFrame:
+    """Every trial and its outcome (fct_trial_conversions), ending soonest first."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select * from marts.fct_trial_conversions
+        order by trial_status = 'in_trial' desc, days_left nulls last, ended_on desc
+        """
+    )
+
+
+def month_closes(viewer: Viewer) -> pd.DataFrame:
+    """Closed months (R16): how many tenants closed, how, and when."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select month, close_kind, count(*) as tenants,
+            min(closed_at) as first_closed_at, max(closed_at) as last_closed_at
+        from billing.month_closes
+        group by month, close_kind
+        order by month desc, close_kind
+        """
+    )
+
+
+def late_adjustments(viewer: Viewer) -> pd.DataFrame:
+    """Events that arrived after their month closed (R16), reported, never restated."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select adjustments.*, tenants.tenant_name
+        from marts.fct_late_adjustments as adjustments
+        left join marts.dim_tenants as tenants using (tenant_id)
+        order by adjustments.month desc, adjustments.late_person_count desc
+        """
+    )
+
+
+# ---------------------------------------------------------------- data health (R1, R2, R6, R18)
+
+
+def file_loads(viewer: Viewer) -> pd.DataFrame:
+    """Loads by status and kind: files, lines, accepted, duplicates, quarantined."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select file_kind, load_status, count(*) as files,
+            sum(line_count) as lines, sum(accepted_count) as accepted,
+            sum(duplicate_count) as duplicates, sum(quarantined_count) as quarantined,
+            count(*) filter (where not is_balanced) as unbalanced_files,
+            max(loaded_at) as last_loaded_at
+        from marts.fct_file_loads
+        group by file_kind, load_status
+        order by file_kind, load_status
+        """
+    )
+
+
+def failed_loads(viewer: Viewer) -> pd.DataFrame:
+    """Files that could not be read at all, with the loader's error."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select file_path, load_error, loaded_at from marts.fct_file_loads
+        where load_status <> 'loaded'
+        order by loaded_at desc
+        """
+    )
+
+
+def quarantine_by_reason(viewer: Viewer) -> pd.DataFrame:
+    """Quarantined lines per R1 reason, over every load."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select quarantine_reason, sum(quarantined_line_count) as lines, count(*) as files,
+            max(loaded_at) as last_loaded_at
+        from marts.fct_quarantine_by_reason
+        group by quarantine_reason
+        order by lines desc
+        """
+    )
+
+
+def duplicates(viewer: Viewer) -> pd.DataFrame:
+    """R2 duplicate copies per tenant: identical retries and conflicting ones."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select tenant_id,
+            count(*) filter (where copy_rank > 1) as duplicate_copies,
+            count(*) filter (where copy_rank > 1 and is_conflict) as conflicting_copies
+        from marts.fct_duplicate_events
+        group by tenant_id
+        order by duplicate_copies desc, tenant_id
+        """
+    )
+
+
+def excluded_traffic(viewer: Viewer, month: dt.date) -> pd.DataFrame:
+    """R6 excluded events (bots, previews, internal) of `month`, by reason."""
+    _staff_only(viewer)
+    return _query(
+        """
+        select excluded_reason, sum(excluded_event_count) as events,
+            sum(excluded_person_count) as persons, count(distinct tenant_id) as tenants
+        from marts.fct_excluded_traffic
+        where month = $month
+        group by excluded_reason
+        order by events desc
+        """,
+        month=month,
+    )
+
+
+def unattributed_usage(viewer: Viewer) -> pd.DataFrame:
+    """R18: tenant ids sending events but missing from the tenants export."""
+    _staff_only(viewer)
+    return _query(
+        "select * from marts.fct_unattributed_usage order by utc_month desc, event_count desc"
+    )
+
+
+def check_status(viewer: Viewer) -> dict[str, dict[str, Any]]:
+    """The latest outcome of every data-quality suite, written by the last run's checks.
+
+    Read from its own file, not the serving copy: when a blocking check fails nothing
+    is published, and this is where the page can still say why.
+    """
+    _staff_only(viewer)
+    try:
+        return json.loads(load_settings().check_status_path.read_text())
+    except FileNotFoundError:
+        return {}

@@ -12,20 +12,15 @@ import json
 import os
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
-from data_quality.validate import SuiteOutcome, quality_dir
+from data_quality.validate import SuiteOutcome
 from mau_warehouse.config import Settings
-
-
-def status_path(settings: Settings) -> Path:
-    return quality_dir(settings) / "check_status.json"
 
 
 def read_status(settings: Settings) -> dict[str, dict[str, object]]:
     """Suite name → {passed, checked_at, evaluated, failures}; empty before the first check."""
     try:
-        return json.loads(status_path(settings).read_text())
+        return json.loads(settings.check_status_path.read_text())
     except FileNotFoundError:
         return {}
 
@@ -38,7 +33,7 @@ def record_outcome(settings: Settings, outcome: SuiteOutcome) -> None:
         "evaluated": outcome.evaluated,
         "failures": [asdict(failure) for failure in outcome.failures],
     }
-    path = status_path(settings)
+    path = settings.check_status_path
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(status, indent=2, default=str))

@@ -171,6 +171,8 @@ def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
             f"--server.port={args.port}",
             "--server.address=127.0.0.1",
             "--browser.gatherUsageStats=false",
+            # Viewers get the app only, not Streamlit's deploy and developer menus.
+            "--client.toolbarMode=viewer",
         ],
         {"MAU_HOME": str(settings.home)},
     )
@@ -215,6 +217,65 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _read_new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise MauError("no terminal to ask for the password: pipe it with --password-stdin")
+    import getpass
+
+    password = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != password:
+        raise MauError("the two passwords differ")
+    return password
+
+
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.users import add_user, check_user_fields
+
+    check_user_fields(args.username, args.role, args.tenant)
+    password = None if args.oidc else _read_new_password(args.password_stdin)
+    add_user(settings.dashboard_users_file, args.username, args.role, args.tenant, password)
+    scope = "every tenant" if args.role == "staff" else f"tenant {args.tenant}"
+    how = "through the OIDC provider" if args.oidc else "with a password"
+    _say(f"dashboard user {args.username} signs in {how} and sees {scope}")
+
+
+def cmd_user_remove(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.users import remove_user
+
+    remove_user(settings.dashboard_users_file, args.username)
+    _say(f"dashboard user {args.username} removed")
+
+
+def cmd_user_list(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.users import read_users
+
+    for username, entry in sorted(read_users(settings.dashboard_users_file).items()):
+        sign_in = "password" if entry.get("password") else "oidc"
+        print(f"{username}\t{entry['role']}\t{entry.get('tenant_id') or '*'}\t{sign_in}")
+
+
+def _add_user_commands(commands: argparse._SubParsersAction) -> None:
+    user = commands.add_parser("user", help="manage dashboard users (sign-in and tenant access)")
+    actions = user.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    add = actions.add_parser("add", help="add or replace a user")
+    add.add_argument("username", help="a name, or the e-mail address the OIDC provider reports")
+    add.add_argument("--role", choices=("staff", "tenant"), required=True)
+    add.add_argument("--tenant", help="the one tenant a tenant user sees")
+    how = add.add_mutually_exclusive_group()
+    how.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    how.add_argument("--oidc", action="store_true", help="no password: signs in through OIDC")
+    add.set_defaults(handler=cmd_user_add)
+    remove = actions.add_parser("remove", help="remove a user")
+    remove.add_argument("username")
+    remove.set_defaults(handler=cmd_user_remove)
+    listing = actions.add_parser("list", help="list users: name, role, tenant, sign-in")
+    listing.set_defaults(handler=cmd_user_list)
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="mau",
@@ -251,6 +312,8 @@ def build_parser() -> OneLineParser:
 
     init_key = commands.add_parser("init-key", help="create the pseudonymization key file")
     init_key.set_defaults(handler=cmd_init_key)
+
+    _add_user_commands(commands)
 
     for name, handler, port, text in (
         ("dashboard", cmd_dashboard, 8501, "serve the Streamlit dashboards on localhost"),

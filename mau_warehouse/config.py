@@ -70,6 +70,17 @@ class Settings:
         return self.home / "secrets"
 
     @property
+    def dashboard_users_file(self) -> Path:
+        """Dashboard sign-in: usernames, roles and salted password hashes (owner-only)."""
+        default = self.secrets_dir / "dashboard_users.json"
+        return Path(os.environ.get("MAU_DASHBOARD_USERS_FILE", default))
+
+    @property
+    def check_status_path(self) -> Path:
+        """Latest outcome of every data-quality suite, read by the data-health page."""
+        return self.home / "quality" / "check_status.json"
+
+    @property
     def pseudonym_key_file(self) -> Path:
         return Path(os.environ.get("MAU_PSEUDONYM_KEY_FILE", self.secrets_dir / "pseudonym.key"))
 

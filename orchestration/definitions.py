@@ -2,21 +2,30 @@
 
 from dagster import Definitions
 
+from orchestration.assets.backfills import landing_day_loads, month_close_requests
 from orchestration.assets.billing import alert_outbox, billing_snapshot
 from orchestration.assets.ingestion import landing_files
 from orchestration.assets.publishing import published_marts
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.checks import build_checks
-from orchestration.jobs import mau_pipeline
+from orchestration.jobs import close_months, mau_pipeline, reload_landing_days
 from orchestration.resources import build_resources
-from orchestration.schedules import hourly_refresh
+from orchestration.schedules import daily_close, hourly_refresh
 from orchestration.sensors import alert_delivery, new_landing_files
 
 defs = Definitions(
-    assets=[landing_files, mau_dbt_models, billing_snapshot, published_marts, alert_outbox],
+    assets=[
+        landing_files,
+        mau_dbt_models,
+        billing_snapshot,
+        published_marts,
+        alert_outbox,
+        landing_day_loads,
+        month_close_requests,
+    ],
     asset_checks=build_checks(),
-    jobs=[mau_pipeline],
-    schedules=[hourly_refresh],
+    jobs=[mau_pipeline, reload_landing_days, close_months],
+    schedules=[hourly_refresh, daily_close],
     sensors=[new_landing_files, alert_delivery],
     resources=build_resources(),
 )

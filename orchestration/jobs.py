@@ -1,6 +1,9 @@
-"""The one pipeline job: what `mau run`, the UI and the schedule all launch."""
+"""Jobs: the pipeline that `mau run`, the UI and the schedules launch, and two backfills."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
+
+from orchestration.assets.backfills import BACKFILL_GROUP, landing_day_loads, month_close_requests
+from orchestration.partitions import billing_months, landing_days
 
 PIPELINE_JOB_NAME = "mau_pipeline"
 
@@ -8,7 +11,25 @@ PIPELINE_JOB_NAME = "mau_pipeline"
 # process, and the loader, dbt, the checks and publishing all open the warehouse.
 mau_pipeline = define_asset_job(
     name=PIPELINE_JOB_NAME,
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() - AssetSelection.groups(BACKFILL_GROUP),
     executor_def=in_process_executor,
     description="Ingest new landing files, build every model, run every check, publish.",
+)
+
+reload_landing_days = define_asset_job(
+    name="reload_landing_days",
+    selection=AssetSelection.assets(landing_day_loads),
+    partitions_def=landing_days,
+    executor_def=in_process_executor,
+    description="Backfill: load the event files of the chosen landing days (skips known files).",
+)
+
+close_months = define_asset_job(
+    name="close_months",
+    selection=AssetSelection.assets(month_close_requests),
+    partitions_def=billing_months,
+    executor_def=in_process_executor,
+    description=(
+        "Backfill: request the close of the chosen months; the next pipeline run freezes them."
+    ),
 )

@@ -1,4 +1,4 @@
-"""Schedules: month-to-date figures refreshed every hour (P3)."""
+"""Schedules: month-to-date figures every hour (P3), and a daily close check (R16)."""
 
 import os
 
@@ -13,4 +13,19 @@ hourly_refresh = ScheduleDefinition(
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description="Refresh month-to-date usage every hour (MAU_REFRESH_CRON overrides).",
+)
+
+# Months close 72 hours after they end (R16) whether or not the hourly refresh is on:
+# a deployment that turns it off, or refreshes only on new files, still closes on time.
+daily_close = ScheduleDefinition(
+    name="daily_close",
+    job=mau_pipeline,
+    cron_schedule=os.environ.get("MAU_CLOSE_CRON", "30 0 * * *"),
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+    tags={"mau/trigger": "daily_close"},
+    description=(
+        "Run the pipeline once a day so that months due to close are closed and frozen "
+        "(R16) even when the hourly refresh is off (MAU_CLOSE_CRON overrides)."
+    ),
 )

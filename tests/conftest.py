@@ -20,10 +20,18 @@ def mau_env(home: Path) -> dict[str, str]:
     return {**os.environ, "MAU_HOME": str(home), "MAU_PSEUDONYM_KEY": TEST_KEY}
 
 
-def run_mau(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_mau(
+    home: Path, *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the installed `mau` command, as a user would, against one MAU_HOME."""
     done = subprocess.run(
-        [MAU, *args], env=mau_env(home), capture_output=True, text=True, timeout=900
+        [MAU, *args],
+        env=mau_env(home),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
     )
     if check and done.returncode != 0:
         raise AssertionError(
@@ -60,6 +68,33 @@ def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     run_mau(home, "run")
     return home
+
+
+STAFF = ("ops@example.com", "staff-password-1")
+
+
+@pytest.fixture(scope="session")
+def dashboard_home(published_home: Path) -> Path:
+    """The published home with a staff user and one tenant user per tenant (`mau user add`)."""
+    import duckdb
+
+    run_mau(published_home, "user", "add", STAFF[0], "--role", "staff", "--password-stdin",
+            stdin=STAFF[1] + "\n")  # fmt: skip
+    serving = published_home / "warehouse" / "serving.duckdb"
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tenant_ids = [
+            row[0] for row in con.execute("select tenant_id from marts.dim_tenants").fetchall()
+        ]
+    for tenant_id in tenant_ids:
+        username, password = tenant_user(tenant_id)
+        run_mau(published_home, "user", "add", username, "--role", "tenant",
+                "--tenant", tenant_id, "--password-stdin", stdin=password + "\n")  # fmt: skip
+    return published_home
+
+
+def tenant_user(tenant_id: str) -> tuple[str, str]:
+    """Username and password of the test user of one tenant."""
+    return f"admin@{tenant_id}.example", f"password-of-{tenant_id}"
 
 
 def build_usage_mart(home: Path) -> list[tuple[object, ...]]:

@@ -1,4 +1,8 @@
-"""The "MAU by tenant" dashboard shows exactly the published figures of serving.duckdb."""
+"""The dashboards show exactly the published figures, and only to whom may see them.
+
+Streamlit's AppTest runs the real app script against a real published serving file;
+a tenant user must see nothing of another tenant whatever they ask for (SPEC §7, P11).
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,30 @@ import datetime as dt
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
+from conftest import STAFF, run_mau, tenant_user
 from streamlit.testing.v1 import AppTest
+
+from dashboards import data
+from mau_warehouse.users import Viewer
 
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 
 
-def serving_usage(home: Path) -> pd.DataFrame:
-    """The usage mart read straight from the published file, as the dashboard must show it."""
-    with duckdb.connect(str(home / "warehouse" / "serving.duckdb"), read_only=True) as con:
-        return con.execute(
-            "select tenant_id, tenant_name, month, mau, mau_limit, status, plan_name, "
-            "identified_mau, anonymous_mau, mobile_mau, desktop_mau, tablet_mau "
-            "from marts.fct_tenant_monthly_usage"
-        ).df()
-
-
-def newest_received_at(home: Path) -> dt.datetime:
+def serving(home: Path, sql: str, **params: object) -> pd.DataFrame:
+    """Read the published file directly, as the dashboards must show it."""
     with duckdb.connect(str(home / "warehouse" / "serving.duckdb"), read_only=True) as con:
         con.execute("set TimeZone = 'UTC'")
-        return con.execute("select newest_received_at from marts.fct_freshness").fetchone()[0]
+        return con.execute(sql, params).to_arrow_table().to_pandas()
 
 
-def run_app(monkeypatch: pytest.MonkeyPatch, home: Path) -> AppTest:
+def open_app(monkeypatch: pytest.MonkeyPatch, home: Path) -> AppTest:
     monkeypatch.setenv("MAU_HOME", str(home))
     app = AppTest.from_file(str(APP), default_timeout=60)
     app.run()
@@ -40,144 +41,473 @@ def run_app(monkeypatch: pytest.MonkeyPatch, home: Path) -> AppTest:
     return app
 
 
-def metric(app: AppTest, label: str) -> int:
+def sign_in(app: AppTest, username: str, password: str) -> AppTest:
+    app.text_input(key="sign_in_username").set_value(username)
+    app.text_input(key="sign_in_password").set_value(password)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    return app
+
+
+def signed_in(monkeypatch: pytest.MonkeyPatch, home: Path, who: tuple[str, str]) -> AppTest:
+    return sign_in(open_app(monkeypatch, home), *who)
+
+
+def open_page(app: AppTest, page: str) -> AppTest:
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def metric(app: AppTest, label: str) -> str:
     values = [m.value for m in app.metric if m.label == label]
     assert len(values) == 1, f"expected one {label!r} metric, got {values}"
-    return int(values[0].replace(",", ""))
+    return values[0]
 
 
-def shown_rows(app: AppTest) -> pd.DataFrame:
-    assert len(app.dataframe) == 1
-    return app.dataframe[0].value
+def table_with(app: AppTest, column: str) -> pd.DataFrame:
+    """The one table on the page that has `column`."""
+    [table] = [frame.value for frame in app.dataframe if column in frame.value.columns]
+    return table
 
 
-def expected_rows(usage: pd.DataFrame, month: dt.date, tenant_ids: list[str]) -> pd.DataFrame:
-    rows = usage[usage["month"].dt.date == month]
-    return rows[rows["tenant_id"].isin(tenant_ids)] if tenant_ids else rows
+def whole(text: str) -> int:
+    return int(text.replace(",", "").replace("$", "").split(".")[0])
 
 
-def assert_table_matches(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
-    columns = [
-        "tenant_name",
-        "plan_name",
-        "mau",
-        "mau_limit",
-        "status",
-        "identified_mau",
-        "anonymous_mau",
-        "mobile_mau",
-        "desktop_mau",
-        "tablet_mau",
+def everything_shown(app: AppTest) -> str:
+    """Every piece of text the page shows, tables and widget options included."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "error", "warning"):
+        parts += [str(element.value) for element in app.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in app.metric]
+    parts += [frame.value.to_csv() for frame in app.dataframe]
+    for box in list(app.selectbox) + list(app.multiselect):
+        parts += [str(option) for option in box.options]
+    parts += [chart.proto.spec for chart in app.get("vega_lite_chart")]
+    return "\n".join(parts)
+
+
+def layer_data(chart: object) -> list[pd.DataFrame]:
+    """The rows each layer of a chart sent to the browser (Streamlit ships them as Arrow)."""
+    frames = {
+        dataset.name: pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+        for dataset in chart.proto.datasets
+    }
+    spec = json.loads(chart.proto.spec)
+    return [frames[layer["data"]["name"]] for layer in spec.get("layer", [spec])]
+
+
+def busiest_month(home: Path) -> dt.date:
+    """The fixture's month with the most activity (the latest month has barely begun)."""
+    return serving(
+        home,
+        "select month from marts.fct_tenant_monthly_usage group by month "
+        "order by sum(mau) desc limit 1",
+    )["month"][0]
+
+
+def tenant_rows(home: Path, tenant_id: str) -> pd.DataFrame:
+    """One tenant's months, latest first; the busiest month's row comes first of those kept."""
+    rows = serving(
+        home,
+        "select * from marts.fct_tenant_monthly_usage where tenant_id = $t and month <= $m "
+        "order by month desc",
+        t=tenant_id,
+        m=busiest_month(home),
+    )
+    return rows
+
+
+def busiest_tenant(home: Path) -> str:
+    return serving(
+        home,
+        "select tenant_id from marts.fct_tenant_monthly_usage where month = $m "
+        "and mau_limit is not null order by mau desc, tenant_id limit 1",
+        m=busiest_month(home),
+    )["tenant_id"][0]
+
+
+def show_busiest_month(app: AppTest, key: str, home: Path) -> AppTest:
+    app.selectbox(key=key).set_value(busiest_month(home)).run()
+    assert not app.exception, app.exception
+    return app
+
+
+# ------------------------------------------------------------------ sign-in and users
+
+
+def add_user(home: Path, username: str, password: str, *options: str) -> None:
+    run_mau(home, "user", "add", username, *options, "--password-stdin", stdin=password + "\n")
+
+
+def test_nothing_shows_before_sign_in_and_a_wrong_password_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app = open_app(monkeypatch, tmp_path)
+    assert [i.value for i in app.info] == [
+        "No dashboard users yet: add one with `mau user add NAME --role staff`."
     ]
 
-    def canonical(frame: pd.DataFrame) -> list[tuple[object, ...]]:
-        cells = frame[columns].astype(object).where(frame[columns].notna(), None)
-        return sorted(map(tuple, cells.itertuples(index=False)), key=repr)
+    add_user(tmp_path, "ops", "a-long-password", "--role", "staff")
+    app = open_app(monkeypatch, tmp_path)
+    assert [t.value for t in app.title] == ["Sign in"]
+    assert not app.metric and not app.dataframe
 
-    assert canonical(shown) == canonical(expected)
-    limited = expected.dropna(subset=["mau_limit"])
-    shown_utilization = shown.set_index("tenant_name").loc[limited["tenant_name"], "utilization"]
-    assert shown_utilization.to_numpy() == pytest.approx(
-        (limited["mau"] / limited["mau_limit"]).to_numpy()
-    )
+    sign_in(app, "ops", "not-the-password")
+    assert [e.value for e in app.error] == ["Wrong username or password."]
+    assert [t.value for t in app.title] == ["Sign in"]
+    sign_in(app, "nobody", "a-long-password")
+    assert [e.value for e in app.error] == ["Wrong username or password."]
+
+    sign_in(app, "ops", "a-long-password")
+    assert [t.value for t in app.title] == ["My usage"]
+    assert [i.value for i in app.info] == ["No published figures yet: run `mau run` or `mau demo`"]
+    assert "Signed in as **ops** (all tenants)" in [c.value for c in app.sidebar.caption]
+
+    # Removing a user takes effect at their next click.
+    run_mau(tmp_path, "user", "remove", "ops")
+    app.run()
+    assert [t.value for t in app.title] == ["Sign in"]
 
 
-def published_months(usage: pd.DataFrame) -> list[dt.date]:
-    return sorted({month.date() for month in usage["month"]}, reverse=True)
+def test_the_users_file_keeps_salted_hashes_only_and_must_be_private(tmp_path: Path) -> None:
+    add_user(tmp_path, "ops", "correct horse battery", "--role", "staff")
+    add_user(tmp_path, "reader", "correct horse battery", "--role", "tenant", "--tenant", "t1")
+    users_file = tmp_path / "secrets" / "dashboard_users.json"
+
+    assert stat.S_IMODE(users_file.stat().st_mode) == 0o600
+    text = users_file.read_text()
+    assert "correct horse battery" not in text
+    records = json.loads(text)["users"]
+    # The same password gives different hashes: each user has their own salt.
+    assert records["ops"]["password"]["salt"] != records["reader"]["password"]["salt"]
+    assert records["ops"]["password"]["hash"] != records["reader"]["password"]["hash"]
+    listing = run_mau(tmp_path, "user", "list").stdout.splitlines()
+    assert listing == ["ops\tstaff\t*\tpassword", "reader\ttenant\tt1\tpassword"]
+
+    refused = run_mau(tmp_path, "user", "add", "x", "--role", "tenant", check=False)
+    assert refused.returncode == 1
+    assert refused.stderr == "mau: error: a tenant user needs --tenant ID\n"
+    short = run_mau(
+        tmp_path, "user", "add", "x", "--role", "staff", "--password-stdin",
+        stdin="short\n", check=False,
+    )  # fmt: skip
+    assert short.stderr == "mau: error: the password must have at least 10 characters\n"
+
+    users_file.chmod(0o644)
+    exposed = run_mau(tmp_path, "user", "list", check=False)
+    assert exposed.returncode == 1
+    assert exposed.stderr.startswith("mau: error: users file ")
+    assert exposed.stderr.endswith("must be readable by its owner only (chmod 600)\n")
+    assert exposed.stderr.count("\n") == 1
 
 
-def busiest_earlier_month(usage: pd.DataFrame) -> dt.date:
-    """A month other than the default (latest) one, with the most activity to filter."""
-    earlier = usage[usage["month"].dt.date < published_months(usage)[0]]
-    return earlier.groupby("month")["mau"].sum().idxmax().date()
+# ------------------------------------------------------------------ My usage
 
 
 @pytest.mark.slow
-def test_page_shows_the_published_figures_of_the_latest_month(
-    monkeypatch: pytest.MonkeyPatch, published_home: Path
+def test_a_tenant_user_sees_their_own_month_against_its_limit(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
 ) -> None:
-    usage = serving_usage(published_home)
-    months = published_months(usage)
-    assert len(months) >= 2, "the fixture publishes two months"
+    tenant_id = busiest_tenant(dashboard_home)
+    rows = tenant_rows(dashboard_home, tenant_id)
+    latest = rows.iloc[0]
 
-    app = run_app(monkeypatch, published_home)
+    app = signed_in(monkeypatch, dashboard_home, tenant_user(tenant_id))
+    assert [t.value for t in app.title] == ["My usage"]
+    show_busiest_month(app, "my_usage_month", dashboard_home)
 
-    month_box = app.selectbox(key="usage_month")
-    assert month_box.value == months[0]
-    assert list(month_box.options) == [month.strftime("%B %Y") for month in months]
-    latest = expected_rows(usage, months[0], [])
-    assert metric(app, "Tenants") == len(latest) > 0
-    assert metric(app, "Total MAU") == latest["mau"].sum()
-    assert metric(app, "Over limit") == (latest["status"] == "over").sum()
-    assert metric(app, "Approaching limit") == (latest["status"] == "approaching").sum()
-    assert_table_matches(shown_rows(app), latest)
-    assert not app.info
+    assert [s.value for s in app.selectbox if s.key == "my_usage_tenant"] == []
+    assert whole(metric(app, "MAU")) == latest["mau"] > 0
+    assert whole(metric(app, "Projected at month end")) == latest["projected_mau"]
+    assert whole(metric(app, "Identified")) == latest["identified_mau"]
+    assert whole(metric(app, "Anonymous")) == latest["anonymous_mau"]
+    if pd.notna(latest["mau_limit"]):
+        assert whole(metric(app, "Limit")) == latest["mau_limit"]
+        assert metric(app, "Utilization") == f"{latest['utilization']:.1%}"
+    assert app.subheader[0].value == f"{latest['tenant_name']} · {latest['month']:%B %Y}"
 
     charts = app.get("vega_lite_chart")
-    assert len(charts) == 1
-    layers = json.loads(charts[0].proto.spec)["layer"]
-    assert [layer["mark"]["type"] for layer in layers] == ["bar", "tick"]
-    assert layers[1]["encoding"]["x"]["field"] == "mau_limit"
+    assert len(charts) == 4  # gauge, month to date, 12 months, devices
+    gauge = layer_data(charts[0])
+    assert sorted(gauge[0]["value"]) == sorted([latest["mau"], latest["projected_mau"]])
+    assert gauge[2]["value"].tolist() == [latest["mau_limit"]]
+    [devices] = layer_data(charts[3])
+    assert dict(zip(devices["device"], devices["persons"], strict=True)) == {
+        "mobile": latest["mobile_mau"],
+        "desktop": latest["desktop_mau"],
+        "tablet": latest["tablet_mau"],
+    }
+    history = layer_data(charts[2])[0]
+    assert set(history["month"].str[:7]) == {f"{month:%Y-%m}" for month in rows["month"].head(12)}
+    identified = history[history["kind"] == "identified"].set_index("month")["persons"]
+    assert identified[latest["month"].isoformat()] == latest["identified_mau"]
 
-    newest = newest_received_at(published_home)
-    assert f"Data as of {newest:%Y-%m-%d %H:%M} UTC" in [
-        c.value.split(" (")[0] for c in app.caption
-    ]
+    alerts = serving(
+        dashboard_home, "select * from marts.fct_usage_alerts where tenant_id = $t", t=tenant_id
+    )
+    shown_alerts = [frame.value for frame in app.dataframe]
+    assert sum(len(frame) for frame in shown_alerts) == len(alerts)
 
 
 @pytest.mark.slow
-def test_month_and_tenant_filters_change_the_figures(
-    monkeypatch: pytest.MonkeyPatch, published_home: Path
+def test_the_month_to_date_curve_draws_the_projection_and_thresholds(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
 ) -> None:
-    usage = serving_usage(published_home)
-    app = run_app(monkeypatch, published_home)
+    tenant_id = busiest_tenant(dashboard_home)
+    latest = tenant_rows(dashboard_home, tenant_id).iloc[0]
+    days = serving(
+        dashboard_home,
+        "select * from marts.fct_tenant_daily_usage where tenant_id = $t and month = $m "
+        "order by activity_date",
+        t=tenant_id,
+        m=latest["month"],
+    )
+    thresholds = serving(dashboard_home, "select threshold from marts.dim_alert_thresholds")
 
-    month = busiest_earlier_month(usage)
-    app.selectbox(key="usage_month").set_value(month).run()
-    assert not app.exception, app.exception
-    every_tenant = expected_rows(usage, month, [])
-    assert_table_matches(shown_rows(app), every_tenant)
-    assert metric(app, "Total MAU") == every_tenant["mau"].sum() > 0
-    assert app.subheader[0].value.endswith(month.strftime("%B %Y"))
+    app = signed_in(monkeypatch, dashboard_home, tenant_user(tenant_id))
+    show_busiest_month(app, "my_usage_month", dashboard_home)
 
-    # The two smallest tenants of that month, so the total visibly changes.
-    picked = every_tenant.sort_values("mau")["tenant_id"].head(2).tolist()
-    app.multiselect(key="usage_tenants").set_value(picked).run()
-    assert not app.exception, app.exception
-    expected = expected_rows(usage, month, picked)
-    assert len(expected) == 2
-    assert_table_matches(shown_rows(app), expected)
-    assert metric(app, "Tenants") == 2
-    assert metric(app, "Total MAU") == expected["mau"].sum() < every_tenant["mau"].sum()
+    daily, projection, lines = layer_data(app.get("vega_lite_chart")[1])
+    assert daily["mtd_mau"].tolist() == days["mtd_mau"].tolist()
+    assert daily["activity_date"].tolist() == [d.isoformat() for d in days["activity_date"]]
+    assert projection["mau"].tolist() == [days["mtd_mau"].iloc[-1], days["projected_mau"].iloc[-1]]
+    month_end = (pd.Timestamp(latest["month"]) + pd.offsets.MonthEnd(0)).date()
+    assert projection["activity_date"].iloc[-1] == month_end.isoformat()
+    expected = sorted(latest["mau_limit"] * t for t in thresholds["threshold"])
+    assert sorted(lines["value"]) == pytest.approx(expected)
+
+
+@pytest.mark.slow
+def test_a_tenant_user_asking_for_another_tenant_sees_nothing_of_it(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
+) -> None:
+    tenants = serving(dashboard_home, "select tenant_id, tenant_name from marts.dim_tenants")
+    own = busiest_tenant(dashboard_home)
+    others = tenants[tenants["tenant_id"] != own]
+    other_id = others["tenant_id"].iloc[0]
+
+    app = signed_in(monkeypatch, dashboard_home, tenant_user(own))
+    own_page = everything_shown(app)
+    for _, other in others.iterrows():
+        assert other["tenant_id"] not in own_page and other["tenant_name"] not in own_page
+
+    # Through the URL.
+    app.query_params["tenant"] = other_id
+    app.run()
+    assert [e.value for e in app.error] == ["You can only see your own workspace's usage."]
+    assert not app.metric and not app.dataframe and not app.get("vega_lite_chart")
+
+    # Through the staff pages' addresses: they are not even registered for a tenant user...
+    app.query_params.clear()
+    app.run()
+    with pytest.raises(ValueError, match=r"Known pages: \['[^,]*views/my_usage\.py'\]"):
+        app.switch_page("views/billing.py")
+    # ...and a staff page's script run straight in a tenant user's session refuses too.
+    for page in ("fleet_limits", "billing", "data_health"):
+        direct = AppTest.from_file(str(APP.parent / "views" / f"{page}.py"), default_timeout=60)
+        direct.session_state["signed_in_username"] = tenant_user(own)[0]
+        direct.run()
+        assert [e.value for e in direct.error] == ["This page is for staff."]
+        assert not direct.metric and not direct.dataframe and not direct.exception
+
+    # And through the data layer itself, whatever page code might ask.
+    monkeypatch.setenv("MAU_HOME", str(dashboard_home))
+    viewer = Viewer(username="someone", role="tenant", tenant_id=own)
+    with pytest.raises(data.AccessDenied):
+        data.tenant_months(viewer, other_id)
+    with pytest.raises(data.AccessDenied):
+        data.fleet_usage(viewer, busiest_month(dashboard_home))
+    assert data.visible_tenants(viewer)["tenant_id"].tolist() == [own]
+
+
+@pytest.mark.slow
+def test_staff_open_any_tenant_by_link_or_by_choice(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
+) -> None:
+    tenants = serving(dashboard_home, "select tenant_id from marts.dim_tenants order by 1")
+    first, second = tenants["tenant_id"].iloc[0], tenants["tenant_id"].iloc[1]
+
+    app = open_app(monkeypatch, dashboard_home)
+    app.query_params["tenant"] = second
+    sign_in(app, *STAFF)
+    assert app.selectbox(key="my_usage_tenant").value == second
+    show_busiest_month(app, "my_usage_month", dashboard_home)
+    assert whole(metric(app, "MAU")) == tenant_rows(dashboard_home, second).iloc[0]["mau"]
+
+    app.selectbox(key="my_usage_tenant").set_value(first).run()
+    show_busiest_month(app, "my_usage_month", dashboard_home)
+    assert whole(metric(app, "MAU")) == tenant_rows(dashboard_home, first).iloc[0]["mau"]
+    assert app.query_params["tenant"] == first
+
+    earlier = tenant_rows(dashboard_home, first).iloc[1]
+    app.selectbox(key="my_usage_month").set_value(earlier["month"]).run()
+    assert whole(metric(app, "MAU")) == earlier["mau"]
+
+
+# ------------------------------------------------------------------ staff pages
+
+
+@pytest.mark.slow
+def test_fleet_limits_lists_every_tenant_with_filters_outreach_and_alerts(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
+) -> None:
+    month = busiest_month(dashboard_home)
+    usage = serving(
+        dashboard_home,
+        "select * from marts.fct_tenant_monthly_usage where month = $m "
+        "order by utilization desc nulls last, mau desc, tenant_name, tenant_id",
+        m=month,
+    )
+    app = open_page(signed_in(monkeypatch, dashboard_home, STAFF), "fleet_limits")
+    assert [t.value for t in app.title] == ["Fleet limits"]
+    show_busiest_month(app, "fleet_month", dashboard_home)
+
+    assert whole(metric(app, "Tenants")) == len(usage) > 0
+    assert whole(metric(app, "Total MAU")) == usage["mau"].sum()
+    assert whole(metric(app, "Over limit")) == (usage["status"] == "over").sum()
+    table = table_with(app, "utilization")
+    assert table["tenant_id"].tolist() == usage["tenant_id"].tolist()
+    assert table["mau"].tolist() == usage["mau"].tolist()
+    assert table["utilization"].fillna(-1).tolist() == pytest.approx(
+        usage["utilization"].fillna(-1).tolist()
+    )
+    assert "Download tenants (CSV)" in [b.proto.label for b in app.get("download_button")]
+
+    outreach = serving(
+        dashboard_home, "select * from marts.fct_upgrade_outreach where month = $m", m=month
+    )
+    alerts = serving(
+        dashboard_home, "select * from marts.fct_usage_alerts where month = $m", m=month
+    )
+    if len(outreach):
+        shown_outreach = table_with(app, "recommended_plan_id")
+        assert sorted(shown_outreach["tenant_id"]) == sorted(outreach["tenant_id"])
+        assert "next_billing_date" in shown_outreach.columns
+    if len(alerts):
+        assert sorted(table_with(app, "alert_kind")["tenant_id"]) == sorted(alerts["tenant_id"])
+    assert len(alerts) > 0, "the fixture has tenants projected near their limit"
+
+    statuses = sorted(set(usage["status"]))
+    app.multiselect(key="fleet_statuses").set_value([statuses[0]]).run()
+    filtered = usage[usage["status"] == statuses[0]]
+    assert whole(metric(app, "Tenants")) == len(filtered)
+    assert table_with(app, "utilization")["tenant_id"].tolist() == filtered["tenant_id"].tolist()
+
+    app.multiselect(key="fleet_statuses").set_value([]).run()
+    app.toggle(key="fleet_trials_only").set_value(True).run()
+    assert whole(metric(app, "Tenants")) == int(usage["is_trial"].sum())
+
+
+@pytest.mark.slow
+def test_billing_shows_amounts_due_trials_and_closes(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
+) -> None:
+    month = busiest_month(dashboard_home)
+    bills = serving(
+        dashboard_home,
+        "select * from marts.fct_tenant_monthly_usage where month = $m", m=month
+    )  # fmt: skip
+    trials = serving(dashboard_home, "select * from marts.fct_trial_conversions")
+    closes = serving(dashboard_home, "select * from billing.month_closes")
+
+    app = open_page(signed_in(monkeypatch, dashboard_home, STAFF), "billing")
+    assert [t.value for t in app.title] == ["Billing"]
+    show_busiest_month(app, "billing_month", dashboard_home)
+
+    assert metric(app, "Amount due") == f"${float(bills['amount_due_usd'].sum()):,.2f}"
+    assert whole(metric(app, "Invoice-eligible tenants")) == bills["invoice_eligible"].sum()
+    table = table_with(app, "invoice_eligible")
+    assert sorted(table["tenant_id"]) == sorted(bills["tenant_id"])
+    assert table["amount_due_usd"].sum() == pytest.approx(bills["amount_due_usd"].sum())
+    assert len(trials) > 0, "the generator writes trials"
+    assert len(table_with(app, "trial_status")) == len(trials)
+    for status in ("in_trial", "converting", "converted", "lapsed"):
+        label = status.replace("_", " ").capitalize()
+        assert whole(metric(app, label)) == (trials["trial_status"] == status).sum()
+    assert len(closes) > 0, "the fixture's months are past their close"
+    assert table_with(app, "close_kind")["tenants"].sum() == len(closes)
+
+    app.toggle(key="billing_invoice_only").set_value(True).run()
+    assert len(table_with(app, "invoice_eligible")) == bills["invoice_eligible"].sum()
+
+
+@pytest.mark.slow
+def test_data_health_shows_the_checks_and_the_health_marts(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
+) -> None:
+    quarantine = serving(dashboard_home, "select * from marts.fct_quarantine_by_reason")
+    duplicates = serving(dashboard_home, "select * from marts.fct_duplicate_events")
+    unattributed = serving(dashboard_home, "select * from marts.fct_unattributed_usage")
+    status = json.loads((dashboard_home / "quality" / "check_status.json").read_text())
+
+    app = open_page(signed_in(monkeypatch, dashboard_home, STAFF), "data_health")
+
+    assert [t.value for t in app.title] == ["Data health"]
+    assert [s.value for s in app.success] == [f"All {len(status)} data-quality suites passed."]
+    checks = table_with(app, "suite")
+    assert sorted(checks["suite"]) == sorted(status) and checks["passed"].all()
+    assert whole(metric(app, "Duplicate copies")) == (duplicates["copy_rank"] > 1).sum()
+    assert (
+        whole(metric(app, "Conflicting copies"))
+        == ((duplicates["copy_rank"] > 1) & duplicates["is_conflict"]).sum()
+    )
+    by_reason = table_with(app, "quarantine_reason")
+    assert by_reason["lines"].sum() == quarantine["quarantined_line_count"].sum() > 0
+    assert len(table_with(app, "utc_month")) == len(unattributed) > 0
+
+
+@pytest.mark.slow
+def test_a_failed_check_is_shown_on_data_health(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path, tmp_path: Path
+) -> None:
+    home = copy_home(dashboard_home, tmp_path)
+    status_file = home / "quality" / "check_status.json"
+    status = json.loads(status_file.read_text())
+    status["usage_reconciliation"]["passed"] = False
+    status["usage_reconciliation"]["failures"] = [{"description": "MAU differs from a recount"}]
+    status_file.write_text(json.dumps(status))
+
+    app = open_page(signed_in(monkeypatch, home, STAFF), "data_health")
+
+    assert [e.value for e in app.error] == [
+        "1 blocking check(s) failed: usage_reconciliation. "
+        "Nothing was published; the figures below are the previous run's."
+    ]
+    checks = table_with(app, "suite").set_index("suite")
+    assert checks.loc["usage_reconciliation", "failures"] == "MAU differs from a recount"
+
+
+# ------------------------------------------------------------------ publication
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    """The serving file, check status and users of a home, copied for a test to change."""
+    for part in ("warehouse/serving.duckdb", "quality/check_status.json"):
+        (target / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source / part, target / part)
+    (target / "secrets").mkdir(mode=0o700)
+    shutil.copy(source / "secrets" / "dashboard_users.json", target / "secrets")
+    return target
 
 
 @pytest.mark.slow
 def test_a_new_publish_is_shown_without_waiting_for_the_cache(
-    monkeypatch: pytest.MonkeyPatch, published_home: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path, tmp_path: Path
 ) -> None:
-    serving = tmp_path / "warehouse" / "serving.duckdb"
-    serving.parent.mkdir()
-    shutil.copy(published_home / "warehouse" / "serving.duckdb", serving)
-    app = run_app(monkeypatch, tmp_path)
-    before = metric(app, "Total MAU")
+    home = copy_home(dashboard_home, tmp_path)
+    app = open_page(signed_in(monkeypatch, home, STAFF), "fleet_limits")
+    before = whole(metric(app, "Total MAU"))
 
     # Republish the way the pipeline does: a new file swapped in atomically.
-    staging = serving.with_name("serving.duckdb.new")
-    shutil.copy(serving, staging)
+    serving_file = home / "warehouse" / "serving.duckdb"
+    staging = serving_file.with_name("serving.duckdb.new")
+    shutil.copy(serving_file, staging)
     with duckdb.connect(str(staging)) as con:
         con.execute("update marts.fct_tenant_monthly_usage set mau = mau + 1000")
-    os.replace(staging, serving)
+    os.replace(staging, serving_file)
     app.run()
 
     assert not app.exception, app.exception
-    assert metric(app, "Total MAU") == before + 1000 * metric(app, "Tenants")
-
-
-def test_without_published_figures_the_app_says_how_to_get_them(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    app = run_app(monkeypatch, tmp_path)
-
-    assert [i.value for i in app.info] == ["No published figures yet: run `mau run` or `mau demo`"]
-    assert not app.metric
-    assert not app.dataframe
+    assert whole(metric(app, "Total MAU")) == before + 1000 * whole(metric(app, "Tenants"))

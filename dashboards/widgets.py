@@ -1,0 +1,50 @@
+"""Small UI pieces every page uses: month labels, freshness, column formats, CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data
+
+MAU_FORMAT = "localized"
+
+
+def month_label(month: dt.date) -> str:
+    return month.strftime("%B %Y")
+
+
+def freshness_caption() -> None:
+    """ "Data as of": when the newest event arrived and when the figures were computed (P3)."""
+    fresh = data.freshness()
+    if fresh is None or pd.isna(fresh["newest_received_at"]):
+        st.caption("Data as of: no events loaded yet")
+        return
+    as_of = fresh["newest_received_at"].strftime("%Y-%m-%d %H:%M UTC")
+    computed = fresh["measured_at"].strftime("%Y-%m-%d %H:%M UTC")
+    st.caption(f"Data as of {as_of} (newest event received) · figures computed {computed}")
+
+
+def month_picker(months: list[dt.date], key: str) -> dt.date:
+    return st.selectbox("Month", months, format_func=month_label, key=key)
+
+
+def number(label: str, help: str | None = None) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(label, format=MAU_FORMAT, help=help)
+
+
+def money(label: str) -> st.column_config.NumberColumn:
+    return st.column_config.NumberColumn(label, format="dollar")
+
+
+def csv_download(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+    st.download_button(
+        label,
+        frame.to_csv(index=False).encode(),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )

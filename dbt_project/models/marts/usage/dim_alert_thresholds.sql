@@ -1,0 +1,19 @@
+-- One row per configured alert threshold (R12): the lines the dashboards draw on
+-- usage charts, from the same variable fct_usage_alerts fires on.
+with
+
+thresholds as (
+    {% for threshold in var('alert_thresholds') %}
+        select cast({{ threshold }} as double) as threshold
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select
+        cast(threshold as double) as threshold,
+        cast(cast(round(threshold * 100) as integer) as varchar) || ' %' as threshold_label
+    from thresholds
+)
+
+select * from final

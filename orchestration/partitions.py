@@ -1,0 +1,20 @@
+"""Partitions that make backfills natural: landing days and billing months.
+
+The hourly pipeline is not partitioned: the loader decides what is new by content and
+dbt rebuilds every figure. Backfills are: reload one day's landing folder after files
+were restored or replaced, or close past months by hand. Both are partitioned assets
+outside the pipeline job, so the UI's backfill dialog can run them over a date range.
+Partitions start at MAU_PARTITIONS_START (default 2024-01-01).
+"""
+
+import os
+
+from dagster import DailyPartitionsDefinition, MonthlyPartitionsDefinition
+
+PARTITIONS_START = os.environ.get("MAU_PARTITIONS_START", "2024-01-01")
+
+# end_offset=1: today's (this month's) partition exists while it is still filling.
+landing_days = DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC", end_offset=1)
+billing_months = MonthlyPartitionsDefinition(
+    start_date=PARTITIONS_START, timezone="UTC", end_offset=1
+)
