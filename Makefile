@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint lock clean
+.PHONY: setup browser demo test lint lock clean
 
 setup: $(STAMP)
 
@@ -16,10 +16,19 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# The end-to-end dashboard tests drive a real headless browser: Debian's Chromium.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; \
+	}
+
 demo: setup
 	$(BIN)/mau demo
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -27,6 +27,19 @@ def freshness_caption() -> None:
     st.caption(f"Data as of {as_of} (newest event received) · figures computed {computed}")
 
 
+def month_state(row: pd.Series) -> str:
+    """Where a tenant-month stands in its close (R16), from its usage-mart row."""
+    if row["is_closed"]:
+        return "closed, figures final"
+    now = pd.Timestamp.now(tz="UTC")
+    # The UTC month edge is close enough for a label; closes_at has the tenant's zone.
+    if now < pd.Timestamp(row["month"], tz="UTC") + pd.offsets.MonthBegin(1):
+        return "open, month to date"
+    if now < row["closes_at"]:
+        return f"ended, closes {row['closes_at']:%Y-%m-%d %H:%M} UTC"
+    return "ended, closes at the next run"
+
+
 def month_picker(months: list[dt.date], key: str) -> dt.date:
     return st.selectbox("Month", months, format_func=month_label, key=key)
 

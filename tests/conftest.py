@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 MAU = str(Path(sys.executable).parent / "mau")
+
+# Under pytest-xdist each worker gets its own dbt target folder: two dbt runs in the
+# same project must not write each other's manifest and compiled SQL.
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault(
+        "DBT_TARGET_PATH",
+        str(Path(__file__).resolve().parent.parent / "dbt_project" / "target" / worker),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse the dbt project once, before any worker loads the Dagster definitions."""
+    if not hasattr(config, "workerinput"):
+        from orchestration.dbt_project import ensure_manifest
+
+        ensure_manifest()
+
+
 TEST_KEY = "test-pseudonymization-key"
 
 RunMau = Callable[..., subprocess.CompletedProcess[str]]
@@ -40,6 +62,26 @@ def run_mau(
     return done
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
 @pytest.fixture
 def mau_home(tmp_path: Path) -> Path:
     """An empty MAU_HOME for one test."""
@@ -48,47 +90,66 @@ def mau_home(tmp_path: Path) -> Path:
     return home
 
 
+def _built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A folder built by the first pytest-xdist worker that needs it and shared by all.
+
+    The workers' temporary folders share a parent; a file lock makes the others wait
+    for the first build instead of each paying for a pipeline run of its own.
+    """
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent
+    folder, ready = root / name, root / f"{name}.ready"
+    with FileLock(str(root / f"{name}.lock")):
+        if not ready.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            ready.touch()
+    return folder
+
+
+def _publish_sample(home: Path) -> None:
+    run_mau(home, "generate", "--seed", "7", "--tenants", "6", "--months", "2",
+            "--events", "20000", "--start-month", "2026-09")  # fmt: skip
+    run_mau(home, "run")
+
+
 @pytest.fixture(scope="session")
 def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A MAU_HOME with a small generated data set, ingested, built, checked and published."""
-    home = tmp_path_factory.mktemp("published_home")
-    run_mau(
-        home,
-        "generate",
-        "--seed",
-        "7",
-        "--tenants",
-        "6",
-        "--months",
-        "2",
-        "--events",
-        "20000",
-        "--start-month",
-        "2026-09",
-    )
-    run_mau(home, "run")
-    return home
+    """A MAU_HOME with a small generated data set, ingested, built, checked and published.
+
+    Shared read-only by every test that takes it; tests that change a home copy it.
+    """
+    return _built_once(tmp_path_factory, "published_home", _publish_sample)
 
 
 STAFF = ("ops@example.com", "staff-password-1")
 
 
-@pytest.fixture(scope="session")
-def dashboard_home(published_home: Path) -> Path:
-    """The published home with a staff user and one tenant user per tenant (`mau user add`)."""
+def _add_dashboard_users(home: Path) -> None:
     import duckdb
 
-    run_mau(published_home, "user", "add", STAFF[0], "--role", "staff", "--password-stdin",
+    run_mau(home, "user", "add", STAFF[0], "--role", "staff", "--password-stdin",
             stdin=STAFF[1] + "\n")  # fmt: skip
-    serving = published_home / "warehouse" / "serving.duckdb"
+    serving = home / "warehouse" / "serving.duckdb"
     with duckdb.connect(str(serving), read_only=True) as con:
         tenant_ids = [
             row[0] for row in con.execute("select tenant_id from marts.dim_tenants").fetchall()
         ]
     for tenant_id in tenant_ids:
         username, password = tenant_user(tenant_id)
-        run_mau(published_home, "user", "add", username, "--role", "tenant",
+        run_mau(home, "user", "add", username, "--role", "tenant",
                 "--tenant", tenant_id, "--password-stdin", stdin=password + "\n")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def dashboard_home(tmp_path_factory: pytest.TempPathFactory, published_home: Path) -> Path:
+    """The published home with a staff user and one tenant user per tenant (`mau user add`)."""
+    # Users are only added (never changed), so adding them under the lock is enough.
+    _built_once(tmp_path_factory, "dashboard_users", lambda _: _add_dashboard_users(published_home))
     return published_home
 
 

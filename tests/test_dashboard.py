@@ -227,6 +227,9 @@ def test_a_tenant_user_sees_their_own_month_against_its_limit(
         assert whole(metric(app, "Limit")) == latest["mau_limit"]
         assert metric(app, "Utilization") == f"{latest['utilization']:.1%}"
     assert app.subheader[0].value == f"{latest['tenant_name']} · {latest['month']:%B %Y}"
+    # The fixture's run closed the month after building the mart: the next run marks it.
+    state = "closed, figures final" if latest["is_closed"] else "ended, closes at the next run"
+    assert f"Plan: {latest['plan_name']} · {state}" in [c.value for c in app.caption]
 
     charts = app.get("vega_lite_chart")
     assert len(charts) == 4  # gauge, month to date, 12 months, devices

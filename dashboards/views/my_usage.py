@@ -50,10 +50,7 @@ limit = None if pd.isna(row["mau_limit"]) else float(row["mau_limit"])
 
 st.subheader(f"{row['tenant_name']} · {widgets.month_label(month)}")
 plan = row["plan_name"] if isinstance(row["plan_name"], str) else "no plan"
-st.caption(
-    f"Plan: {plan}{' (trial)' if row['is_trial'] else ''} · "
-    f"{'closed, figures final' if row['is_closed'] else 'open, month to date'}"
-)
+st.caption(f"Plan: {plan}{' (trial)' if row['is_trial'] else ''} · {widgets.month_state(row)}")
 mau_column, limit_column, utilization_column, projected_column, active_column = st.columns(5)
 mau_column.metric("MAU", f"{int(row['mau']):,}")
 limit_column.metric("Limit", "unlimited" if limit is None else f"{int(limit):,}")

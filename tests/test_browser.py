@@ -1,0 +1,221 @@
+"""The dashboards as a person uses them: the real Streamlit server in real headless Chromium.
+
+`make test` installs Debian's chromium (`make browser`); Playwright drives it. Every
+page is opened after signing in, its key figures are checked against the published
+serving file, and a screenshot of each is kept under test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import MAU, STAFF, free_port, mau_env, tenant_user, wait_until_healthy
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.slow
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+# Streamlit scrolls inside its own container: a tall window makes a screenshot whole.
+WINDOW = {"width": 1400, "height": 2400}
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(dashboard_home: Path) -> Iterator[str]:
+    """`mau dashboard` serving the published fixture home, as a user would start it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [MAU, "dashboard", "--port", str(port)],
+        env=mau_env(dashboard_home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/_stcore/health", server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = os.environ.get("MAU_TEST_CHROMIUM") or shutil.which("chromium")
+    assert executable, "Debian's chromium is missing: `make browser` installs it"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=WINDOW)
+    context.set_default_timeout(60_000)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page: Page, url: str, who: tuple[str, str]) -> None:
+    page.goto(url)
+    page.get_by_label("Username").fill(who[0])
+    page.get_by_label("Password", exact=True).fill(who[1])
+    page.get_by_role("button", name="Sign in").click()
+
+
+def heading(page: Page, title: str) -> None:
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+
+
+def metric(page: Page, label: str) -> str:
+    box = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return box.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox the way a person does: open it, click."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished rerunning the page."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+    page.wait_for_timeout(500)
+
+
+def keep_screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def warehouse(home: Path, sql: str, **params: object) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(home / "warehouse" / "serving.duckdb"), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def busiest_month(home: Path) -> dt.date:
+    [(month,)] = warehouse(
+        home,
+        "select month from marts.fct_tenant_monthly_usage group by month "
+        "order by sum(mau) desc limit 1",
+    )
+    return month
+
+
+def test_staff_sign_in_and_open_every_page(
+    page: Page, dashboard_url: str, dashboard_home: Path
+) -> None:
+    month = busiest_month(dashboard_home)
+    label = f"{month:%B %Y}"
+
+    sign_in(page, dashboard_url, STAFF)
+    heading(page, "My usage")
+    expect(page.get_by_text(f"Signed in as {STAFF[0]} (all tenants)")).to_be_visible()
+    [(tenant_id, tenant_name, mau, projected)] = warehouse(
+        dashboard_home,
+        "select tenant_id, tenant_name, mau, projected_mau from marts.fct_tenant_monthly_usage "
+        "where month = $m and mau_limit is not null order by mau desc limit 1",
+        m=month,
+    )
+    choose(page, "Tenant", f"{tenant_name} ({tenant_id})")
+    settle(page)
+    choose(page, "Month", label)
+    settle(page)
+    heading(page, f"{tenant_name} · {label}")
+    assert metric(page, "MAU") == f"{mau:,}"
+    assert metric(page, "Projected at month end") == f"{projected:,}"
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(4)
+    assert re.search(rf"tenant={tenant_id}\b", page.url)
+    keep_screenshot(page, "my-usage")
+
+    page.get_by_role("link", name="Fleet limits").click()
+    heading(page, "Fleet limits")
+    choose(page, "Month", label)
+    settle(page)
+    [(tenants, total, over)] = warehouse(
+        dashboard_home,
+        "select count(*), sum(mau), count(*) filter (where status = 'over') "
+        "from marts.fct_tenant_monthly_usage where month = $m",
+        m=month,
+    )
+    assert metric(page, "Tenants") == f"{tenants:,}"
+    assert metric(page, "Total MAU") == f"{total:,}"
+    assert metric(page, "Over limit") == f"{over:,}"
+    expect(page.get_by_role("button", name="Download tenants (CSV)")).to_be_visible()
+    keep_screenshot(page, "fleet-limits")
+
+    page.get_by_role("link", name="Billing").click()
+    heading(page, "Billing")
+    choose(page, "Month", label)
+    settle(page)
+    [(amount, eligible)] = warehouse(
+        dashboard_home,
+        "select sum(amount_due_usd), count(*) filter (where invoice_eligible) "
+        "from marts.fct_tenant_monthly_usage where month = $m",
+        m=month,
+    )
+    assert metric(page, "Amount due") == f"${amount:,.2f}"
+    assert metric(page, "Invoice-eligible tenants") == f"{eligible:,}"
+    heading(page, "Trials ending and converting")
+    keep_screenshot(page, "billing")
+
+    page.get_by_role("link", name="Data health").click()
+    heading(page, "Data health")
+    expect(page.get_by_text("data-quality suites passed.")).to_be_visible()
+    [(duplicates,)] = warehouse(
+        dashboard_home, "select count(*) from marts.fct_duplicate_events where copy_rank > 1"
+    )
+    assert metric(page, "Duplicate copies") == f"{duplicates:,}"
+    keep_screenshot(page, "data-health")
+
+
+def test_a_tenant_user_sees_only_their_tenant_in_the_browser(
+    page: Page, dashboard_url: str, dashboard_home: Path
+) -> None:
+    tenants = warehouse(dashboard_home, "select tenant_id, tenant_name from marts.dim_tenants")
+    [(own, own_name, _)] = warehouse(
+        dashboard_home,
+        "select tenant_id, tenant_name, mau from marts.fct_tenant_monthly_usage "
+        "where month = $m order by mau desc limit 1",
+        m=busiest_month(dashboard_home),
+    )
+    others = [(tenant_id, name) for tenant_id, name in tenants if tenant_id != own]
+
+    sign_in(page, dashboard_url, tenant_user(own))
+    heading(page, "My usage")
+    expect(page.get_by_text(f"Signed in as {tenant_user(own)[0]} (tenant {own})")).to_be_visible()
+    assert page.get_by_role("heading", name=re.compile(re.escape(own_name))).count() == 1
+    for staff_page in ("Fleet limits", "Billing", "Data health"):
+        expect(page.get_by_role("link", name=staff_page)).to_have_count(0)
+    expect(page.get_by_test_id("stSelectbox").filter(has_text="Tenant")).to_have_count(0)
+    keep_screenshot(page, "my-usage-tenant")
+
+    body = page.inner_text("body")
+    for tenant_id, name in others:
+        assert tenant_id not in body and name not in body
+
+    # A link to another tenant's usage, or to a staff page, shows nothing of it.
+    other_id = others[0][0]
+    sign_in(page, f"{dashboard_url}/my_usage?tenant={other_id}", tenant_user(own))
+    expect(page.get_by_text("You can only see your own workspace's usage.")).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    sign_in(page, f"{dashboard_url}/billing", tenant_user(own))
+    heading(page, "My usage")
+    body = page.inner_text("body")
+    assert "Amount due" not in body
+    for tenant_id, name in others:
+        assert tenant_id not in body and name not in body
