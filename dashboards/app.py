@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.sign_in import current_viewer, sign_in_page, sign_out
+from dashboards.widgets import NOT_PUBLISHED
 from mau_warehouse.errors import MauError
 
 # Not "pages": Streamlit would also serve a folder of that name by itself, around
@@ -58,9 +59,10 @@ with st.sidebar:
     st.caption(f"Signed in as **{viewer.username}** ({scope})")
     st.button("Sign out", on_click=sign_out, icon=":material/logout:")
 
-# Every page reads the published file; before the first successful run there is none.
-if data.serving_version() is None:
+# Pages read the published file; before the first successful run there is none. Data
+# health still opens: when the first run's checks fail, it is where to see why.
+if data.serving_version() is None and page.url_path != "data_health":
     st.title(page.title)
-    st.info("No published figures yet: run `mau run` or `mau demo`")
+    st.info(NOT_PUBLISHED)
 else:
     page.run()

@@ -21,8 +21,8 @@ PROJECTION_COLOUR = "#7e57c2"
 
 
 def _iso_dates(dates: pd.Series) -> pd.Series:
-    # Dates travel to the browser as ISO text: Vega-Lite parses it the same everywhere,
-    # whereas Arrow timestamp units are easy to misread.
+    # Dates travel to the browser as ISO text, which Vega-Lite reads as UTC midnight;
+    # every time axis and unit below is UTC too, so no viewer's zone shifts a day.
     return dates.map(lambda day: day.isoformat())
 
 
@@ -86,7 +86,7 @@ def mtd_curve(
         }
     )
     # The projection layer ends on the month's last day, so the axis spans the month.
-    x = alt.X("activity_date:T", title=None)
+    x = alt.X("activity_date:T", title=None, scale=alt.Scale(type="utc"))
     layers = [
         alt.Chart(days)
         .mark_line(point=True, color="#1565c0")
@@ -94,7 +94,7 @@ def mtd_curve(
             x=x,
             y=alt.Y("mtd_mau:Q", title="Month-to-date MAU"),
             tooltip=[
-                alt.Tooltip("activity_date:T", title="Day"),
+                alt.Tooltip("activity_date:T", title="Day", timeUnit="utcyearmonthdate"),
                 alt.Tooltip("mtd_mau:Q", title="MAU so far", format=","),
                 alt.Tooltip("projected_mau:Q", title="Projected", format=","),
             ],
@@ -122,7 +122,7 @@ def monthly_history(months: pd.DataFrame) -> alt.Chart:
         var_name="kind",
         value_name="persons",
     ).replace({"kind": {"identified_mau": "identified", "anonymous_mau": "anonymous"}})
-    x = alt.X("yearmonth(month):O", title=None)
+    x = alt.X("utcyearmonth(month):O", title=None)
     bars = (
         alt.Chart(long)
         .mark_bar()
@@ -131,7 +131,7 @@ def monthly_history(months: pd.DataFrame) -> alt.Chart:
             y=alt.Y("persons:Q", title="MAU", stack=True),
             color=alt.Color("kind:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=[
-                alt.Tooltip("yearmonth(month):O", title="Month"),
+                alt.Tooltip("utcyearmonth(month):O", title="Month"),
                 alt.Tooltip("kind:N"),
                 alt.Tooltip("persons:Q", format=","),
             ],
@@ -168,13 +168,15 @@ def device_segments(row: pd.Series) -> alt.Chart:
 
 def utilization_bars(usage: pd.DataFrame) -> alt.Chart:
     """Utilization per tenant, coloured by status, with the 100 % line."""
-    order = usage["tenant_name"].tolist()
+    # Two tenants may share a name: the bar is keyed on the id, labelled with both.
+    usage = usage.assign(tenant=usage["tenant_name"] + " (" + usage["tenant_id"] + ")")
+    order = usage["tenant"].tolist()
     bars = (
         alt.Chart(usage)
         .mark_bar()
         .encode(
             x=alt.X("utilization:Q", title="Utilization of plan limit", axis=alt.Axis(format="%")),
-            y=alt.Y("tenant_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("tenant:N", title=None, sort=order, axis=alt.Axis(labelLimit=300)),
             color=alt.Color(
                 "status:N",
                 title="Status",
@@ -205,10 +207,10 @@ def amounts_by_month(billing: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar(color="#2e7d32")
         .encode(
-            x=alt.X("yearmonth(month):O", title=None),
+            x=alt.X("utcyearmonth(month):O", title=None),
             y=alt.Y("amount_due_usd:Q", title="Amount due (USD)"),
             tooltip=[
-                alt.Tooltip("yearmonth(month):O", title="Month"),
+                alt.Tooltip("utcyearmonth(month):O", title="Month"),
                 alt.Tooltip("amount_due_usd:Q", title="Amount due", format="$,.2f"),
                 alt.Tooltip("invoice_eligible_tenants:Q", title="Invoice-eligible tenants"),
             ],

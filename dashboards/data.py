@@ -68,7 +68,7 @@ def _query(sql: str, **params: Any) -> pd.DataFrame:
 
 
 def _tenant_scope(viewer: Viewer, tenant_id: str) -> str:
-    if viewer.tenant_scope is not None and tenant_id != viewer.tenant_scope:
+    if not viewer.may_see(tenant_id):
         raise AccessDenied(tenant_id)
     return tenant_id
 
@@ -84,15 +84,18 @@ def _staff_only(viewer: Viewer) -> None:
 def visible_tenants(viewer: Viewer) -> pd.DataFrame:
     """tenant_id, tenant_name of every tenant the viewer may see, sorted by name."""
     # A tenant's name can change between exports: show the one of its latest month.
-    return _query(
-        """
+    sql = """
         select tenant_id, arg_max(tenant_name, month) as tenant_name
         from marts.fct_tenant_monthly_usage
-        where $tenant_id::varchar is null or tenant_id = $tenant_id
+        {where}
         group by tenant_id
         order by tenant_name, tenant_id
-        """,
-        tenant_id=viewer.tenant_scope,
+    """
+    if viewer.is_staff:
+        return _query(sql.format(where=""))
+    return _query(
+        sql.format(where="where tenant_id = $tenant_id"),
+        tenant_id=_tenant_scope(viewer, viewer.tenant_id or ""),
     )
 
 

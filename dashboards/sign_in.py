@@ -10,12 +10,20 @@ tenant takes effect at their next click.
 
 from __future__ import annotations
 
+import math
 import os
+import time
 
 import streamlit as st
 
 from mau_warehouse.config import load_settings
-from mau_warehouse.users import Viewer, authenticate, read_users, viewer_for_identity
+from mau_warehouse.users import (
+    SignInThrottle,
+    Viewer,
+    authenticate,
+    read_users,
+    viewer_for_identity,
+)
 
 SESSION_KEY = "signed_in_username"
 
@@ -24,16 +32,26 @@ def _oidc() -> bool:
     return os.environ.get("MAU_DASHBOARD_SIGN_IN", "password").strip().lower() == "oidc"
 
 
+@st.cache_resource
+def _throttle() -> SignInThrottle:
+    """One per server process, shared by every browser session."""
+    return SignInThrottle()
+
+
 def current_viewer() -> Viewer | None:
+    """The signed-in viewer, or None. Raises MauError when the users file is unusable."""
     users_file = load_settings().dashboard_users_file
+    # Validated on every run, signed in or not: a bad file stops the app, not one page.
+    users = read_users(users_file)
     if _oidc():
-        if not st.user.is_logged_in:
+        # The address must be one the provider verified, or anyone could claim it.
+        if not st.user.is_logged_in or st.user.get("email_verified") is False:
             return None
         return viewer_for_identity(users_file, str(st.user.get("email", "")))
     username = st.session_state.get(SESSION_KEY)
     if username is None:
         return None
-    entry = read_users(users_file).get(username)
+    entry = users.get(username)
     if entry is None:
         del st.session_state[SESSION_KEY]
         return None
@@ -60,10 +78,16 @@ def sign_in_page() -> None:
         password = st.text_input("Password", type="password", key="sign_in_password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        viewer = authenticate(load_settings().dashboard_users_file, username, password)
+        throttle, name = _throttle(), username.strip()
+        if wait := throttle.seconds_blocked(name, time.monotonic()):
+            st.error(f"Too many failed sign-ins: try again in {math.ceil(wait / 60)} minutes.")
+            return
+        viewer = authenticate(load_settings().dashboard_users_file, name, password)
         if viewer is None:
+            throttle.failed(name, time.monotonic())
             st.error("Wrong username or password.")
         else:
+            throttle.succeeded(name)
             st.session_state[SESSION_KEY] = viewer.username
             st.rerun()
 

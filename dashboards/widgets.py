@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards import data
 
 MAU_FORMAT = "localized"
+NOT_PUBLISHED = "No published figures yet: run `mau run` or `mau demo`"
 
 
 def month_label(month: dt.date) -> str:

@@ -118,12 +118,13 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_close(args: argparse.Namespace, settings: Settings) -> None:
     from datetime import UTC, datetime
 
-    from mau_warehouse.billing.close import request_close
+    from mau_warehouse.billing.close import check_month_ended, request_close
     from mau_warehouse.pipeline import run_pipeline
     from mau_warehouse.report import parse_month
     from mau_warehouse.warehouse import connect_writer
 
     month = parse_month(args.month)
+    check_month_ended(month, datetime.now(UTC))
     if not settings.warehouse_path.exists():
         raise MauError("no warehouse yet: run `mau run` (or `mau demo`) first")
     con = connect_writer(settings)
@@ -148,6 +149,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     for month in active_months:
         print(f"\nTenant × month usage, {month}\n")
         print(render([row for row in rows if row["month"] == month], "table"))
+    _say(
+        "\nDashboards: add a user (`mau user add NAME --role staff`), then `mau dashboard`; "
+        "the Dagster UI: `mau ui`"
+    )
 
 
 def cmd_init_key(args: argparse.Namespace, settings: Settings) -> None:

@@ -11,6 +11,7 @@ this file still decides what they may see.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -18,8 +19,11 @@ import os
 import re
 import secrets
 import stat
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,14 +53,14 @@ class Viewer:
     def is_staff(self) -> bool:
         return self.role == "staff"
 
-    @property
-    def tenant_scope(self) -> str | None:
-        """The only tenant this viewer may see; None for staff (every tenant)."""
-        return None if self.is_staff else self.tenant_id
+    def may_see(self, tenant_id: str) -> bool:
+        """Staff see every tenant; anyone else exactly their own (none if it is missing)."""
+        return self.is_staff or (self.tenant_id is not None and tenant_id == self.tenant_id)
 
 
 def _hash(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024)
+    # scrypt needs about 128·n·r bytes; allow twice that so a raised cost still verifies.
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r + 2**20)
 
 
 def hash_password(password: str) -> dict[str, Any]:
@@ -80,30 +84,46 @@ def password_matches(password: str, record: dict[str, Any]) -> bool:
     return hmac.compare_digest(digest, bytes.fromhex(record["hash"]))
 
 
-@cache
-def _decoy_record() -> dict[str, Any]:
-    return hash_password(secrets.token_hex(16))
+# Checked against when the username is unknown, so that a wrong name costs as much
+# time as a wrong password and timing does not tell which names exist.
+_DECOY = hash_password(secrets.token_hex(16))
 
 
 def read_users(path: Path) -> dict[str, dict[str, Any]]:
     """Username → entry; empty when the file does not exist yet."""
     try:
-        mode = path.stat().st_mode
+        status = path.stat()
     except FileNotFoundError:
         return {}
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid():
+        raise MauError(f"users file {path} must be a regular file owned by this user")
+    if status.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise MauError(f"users file {path} must be readable by its owner only (chmod 600)")
     try:
         users = json.loads(path.read_text())["users"]
-    except (ValueError, KeyError, TypeError) as exc:
+        for username, entry in users.items():
+            # A hand-edited entry must not widen anyone's access: fail closed.
+            check_user_fields(username, entry["role"], entry.get("tenant_id"))
+    except (ValueError, KeyError, TypeError, AttributeError, MauError) as exc:
         raise MauError(f"users file {path} is not a valid users file: {exc}") from exc
     return users
 
 
-def _write_users(path: Path, users: dict[str, dict[str, Any]]) -> None:
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Serialize read-modify-write of the users file between concurrent `mau user` calls."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_users(path: Path, users: dict[str, dict[str, Any]]) -> None:
+    # mkstemp: a fresh owner-only file with an unpredictable name, then an atomic swap.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w") as handle:
         json.dump({"users": users}, handle, indent=2, sort_keys=True)
     os.replace(temporary, path)
@@ -120,13 +140,11 @@ def add_user(
     check_user_fields(username, role, tenant_id)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise MauError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    users = read_users(path)
-    users[username] = {
-        "role": role,
-        "tenant_id": tenant_id,
-        "password": None if password is None else hash_password(password),
-    }
-    _write_users(path, users)
+    record = None if password is None else hash_password(password)
+    with _locked(path):
+        users = read_users(path)
+        users[username] = {"role": role, "tenant_id": tenant_id, "password": record}
+        _write_users(path, users)
 
 
 def check_user_fields(username: str, role: str, tenant_id: str | None) -> None:
@@ -142,11 +160,12 @@ def check_user_fields(username: str, role: str, tenant_id: str | None) -> None:
 
 
 def remove_user(path: Path, username: str) -> None:
-    users = read_users(path)
-    if username not in users:
-        raise MauError(f"no dashboard user {username!r}")
-    del users[username]
-    _write_users(path, users)
+    with _locked(path):
+        users = read_users(path)
+        if username not in users:
+            raise MauError(f"no dashboard user {username!r}")
+        del users[username]
+        _write_users(path, users)
 
 
 def _viewer(username: str, entry: dict[str, Any]) -> Viewer:
@@ -158,7 +177,7 @@ def authenticate(path: Path, username: str, password: str) -> Viewer | None:
     entry = read_users(path).get(username.strip())
     if entry is None or entry.get("password") is None:
         # Spend the same time as a real check so that timing does not reveal usernames.
-        password_matches(password, _decoy_record())
+        password_matches(password, _DECOY)
         return None
     return (
         _viewer(username.strip(), entry) if password_matches(password, entry["password"]) else None
@@ -169,3 +188,32 @@ def viewer_for_identity(path: Path, email: str) -> Viewer | None:
     """The viewer for a user the OIDC provider signed in, when the users file knows them."""
     entry = read_users(path).get(email)
     return None if entry is None else _viewer(email, entry)
+
+
+class SignInThrottle:
+    """Slows password guessing: after `limit` failures within `window` seconds, a
+    username is refused for the rest of that window. One instance per server process.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 15 * 60) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, username: str, now: float) -> list[float]:
+        recent = [t for t in self._failures.get(username, []) if now - t < self.window]
+        self._failures[username] = recent
+        return recent
+
+    def seconds_blocked(self, username: str, now: float) -> float:
+        with self._lock:
+            recent = self._recent(username, now)
+            return self.window - (now - recent[0]) if len(recent) >= self.limit else 0.0
+
+    def failed(self, username: str, now: float) -> None:
+        with self._lock:
+            self._recent(username, now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(username, None)

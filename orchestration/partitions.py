@@ -13,8 +13,9 @@ from dagster import DailyPartitionsDefinition, MonthlyPartitionsDefinition
 
 PARTITIONS_START = os.environ.get("MAU_PARTITIONS_START", "2024-01-01")
 
-# end_offset=1: today's (this month's) partition exists while it is still filling.
+# Today's landing folder fills all day and may be reloaded (end_offset=1); a month can
+# only be closed once it has ended, so the open month is not offered (R16).
 landing_days = DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC", end_offset=1)
 billing_months = MonthlyPartitionsDefinition(
-    start_date=PARTITIONS_START, timezone="UTC", end_offset=1
+    start_date=PARTITIONS_START, timezone="UTC", end_offset=0
 )

@@ -95,12 +95,14 @@ def _built_once(
 ) -> Path:
     """A folder built by the first pytest-xdist worker that needs it and shared by all.
 
-    The workers' temporary folders share a parent; a file lock makes the others wait
-    for the first build instead of each paying for a pipeline run of its own.
+    The workers' temporary folders share a parent that is new for every test session;
+    a file lock makes the others wait for the first build instead of each paying for a
+    pipeline run of its own. Without workers the session's own folder is used.
     """
     from filelock import FileLock
 
-    root = tmp_path_factory.getbasetemp().parent
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     folder, ready = root / name, root / f"{name}.ready"
     with FileLock(str(root / f"{name}.lock")):
         if not ready.exists():
@@ -147,10 +149,18 @@ def _add_dashboard_users(home: Path) -> None:
 
 @pytest.fixture(scope="session")
 def dashboard_home(tmp_path_factory: pytest.TempPathFactory, published_home: Path) -> Path:
-    """The published home with a staff user and one tenant user per tenant (`mau user add`)."""
-    # Users are only added (never changed), so adding them under the lock is enough.
-    _built_once(tmp_path_factory, "dashboard_users", lambda _: _add_dashboard_users(published_home))
-    return published_home
+    """A copy of the published home with a staff user and a user per tenant (`mau user add`).
+
+    A copy, so that writing the users file never races a test copying published_home.
+    """
+
+    def build(home: Path) -> None:
+        shutil.copytree(
+            published_home, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns("dagster")
+        )
+        _add_dashboard_users(home)
+
+    return _built_once(tmp_path_factory, "dashboard_home", build)
 
 
 def tenant_user(tenant_id: str) -> tuple[str, str]:

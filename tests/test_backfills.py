@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -9,8 +10,11 @@ import pytest
 from conftest import TEST_KEY, run_mau
 from dagster import materialize
 
+from mau_warehouse.billing.close import ended_everywhere_at, request_close
+from mau_warehouse.errors import MauError
 from orchestration.assets.backfills import landing_day_loads, month_close_requests
 from orchestration.definitions import defs
+from orchestration.partitions import billing_months
 from orchestration.resources import MauHome
 
 
@@ -57,6 +61,17 @@ def test_a_billing_month_partition_requests_that_months_close(mau_home: Path) ->
     with duckdb.connect(str(mau_home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
         months = con.execute("select month from billing.close_requests").fetchall()
     assert [str(month) for (month,) in months] == ["2026-09-01"]
+
+
+def test_a_month_closes_by_hand_only_once_it_has_ended_everywhere() -> None:
+    november = dt.date(2026, 11, 1)
+    with pytest.raises(MauError, match=r"2026-11 has not ended in every time zone yet: "
+                       r"it can be closed from 2026-12-01 12:00 UTC"):  # fmt: skip
+        request_close(None, november, dt.datetime(2026, 12, 1, 11, 59, tzinfo=dt.UTC))
+    assert ended_everywhere_at(dt.date(2026, 12, 1)) == dt.datetime(2027, 1, 1, 12, tzinfo=dt.UTC)
+    # The open month is not offered for backfills at all.
+    this_month = dt.datetime.now(dt.UTC).date().replace(day=1)
+    assert billing_months.get_last_partition_key() < this_month.isoformat()
 
 
 def test_the_pipeline_job_leaves_backfills_out_and_both_schedules_launch_it() -> None:

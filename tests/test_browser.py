@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import MAU, STAFF, free_port, mau_env, tenant_user, wait_until_healthy
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 pytestmark = pytest.mark.slow
 
@@ -77,11 +77,12 @@ def heading(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
 
 
-def metric(page: Page, label: str) -> str:
+def metric(page: Page, label: str) -> Locator:
+    """A metric's value; `expect(...).to_have_text` waits for Streamlit's rerun to land."""
     box = page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
     )
-    return box.get_by_test_id("stMetricValue").inner_text().strip()
+    return box.get_by_test_id("stMetricValue")
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -91,10 +92,9 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def settle(page: Page) -> None:
-    """Wait until Streamlit has finished rerunning the page."""
+    """Wait until Streamlit has finished rerunning the page (its status widget is gone)."""
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
-    page.wait_for_timeout(500)
 
 
 def keep_screenshot(page: Page, name: str) -> None:
@@ -136,8 +136,8 @@ def test_staff_sign_in_and_open_every_page(
     choose(page, "Month", label)
     settle(page)
     heading(page, f"{tenant_name} · {label}")
-    assert metric(page, "MAU") == f"{mau:,}"
-    assert metric(page, "Projected at month end") == f"{projected:,}"
+    expect(metric(page, "MAU")).to_have_text(f"{mau:,}")
+    expect(metric(page, "Projected at month end")).to_have_text(f"{projected:,}")
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(4)
     assert re.search(rf"tenant={tenant_id}\b", page.url)
     keep_screenshot(page, "my-usage")
@@ -152,9 +152,9 @@ def test_staff_sign_in_and_open_every_page(
         "from marts.fct_tenant_monthly_usage where month = $m",
         m=month,
     )
-    assert metric(page, "Tenants") == f"{tenants:,}"
-    assert metric(page, "Total MAU") == f"{total:,}"
-    assert metric(page, "Over limit") == f"{over:,}"
+    expect(metric(page, "Tenants")).to_have_text(f"{tenants:,}")
+    expect(metric(page, "Total MAU")).to_have_text(f"{total:,}")
+    expect(metric(page, "Over limit")).to_have_text(f"{over:,}")
     expect(page.get_by_role("button", name="Download tenants (CSV)")).to_be_visible()
     keep_screenshot(page, "fleet-limits")
 
@@ -168,8 +168,8 @@ def test_staff_sign_in_and_open_every_page(
         "from marts.fct_tenant_monthly_usage where month = $m",
         m=month,
     )
-    assert metric(page, "Amount due") == f"${amount:,.2f}"
-    assert metric(page, "Invoice-eligible tenants") == f"{eligible:,}"
+    expect(metric(page, "Amount due")).to_have_text(f"${amount:,.2f}")
+    expect(metric(page, "Invoice-eligible tenants")).to_have_text(f"{eligible:,}")
     heading(page, "Trials ending and converting")
     keep_screenshot(page, "billing")
 
@@ -179,7 +179,7 @@ def test_staff_sign_in_and_open_every_page(
     [(duplicates,)] = warehouse(
         dashboard_home, "select count(*) from marts.fct_duplicate_events where copy_rank > 1"
     )
-    assert metric(page, "Duplicate copies") == f"{duplicates:,}"
+    expect(metric(page, "Duplicate copies")).to_have_text(f"{duplicates:,}")
     keep_screenshot(page, "data-health")
 
 
@@ -202,6 +202,9 @@ def test_a_tenant_user_sees_only_their_tenant_in_the_browser(
     for staff_page in ("Fleet limits", "Billing", "Data health"):
         expect(page.get_by_role("link", name=staff_page)).to_have_count(0)
     expect(page.get_by_test_id("stSelectbox").filter(has_text="Tenant")).to_have_count(0)
+    # The page's last section is on screen: everything above it has rendered.
+    heading(page, "Alerts")
+    settle(page)
     keep_screenshot(page, "my-usage-tenant")
 
     body = page.inner_text("body")
@@ -215,6 +218,8 @@ def test_a_tenant_user_sees_only_their_tenant_in_the_browser(
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
     sign_in(page, f"{dashboard_url}/billing", tenant_user(own))
     heading(page, "My usage")
+    heading(page, "Alerts")
+    settle(page)
     body = page.inner_text("body")
     assert "Amount due" not in body
     for tenant_id, name in others:

@@ -8,7 +8,9 @@ import pytest
 
 from tests.conftest import run_mau
 
-COMMANDS = ("generate", "ingest", "run", "report", "close", "demo", "dashboard", "ui", "docs")
+COMMANDS = (
+    "generate", "ingest", "run", "report", "close", "demo", "user", "dashboard", "ui", "docs",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -28,6 +30,8 @@ def test_every_command_has_help(mau_home: Path, command: str) -> None:
         (("ingest", "--format", "xml"), "invalid choice: 'xml'"),
         (("frobnicate",), "invalid choice: 'frobnicate'"),
         (("dashboard", "--port", "70000"), "'70000' is not a port number"),
+        (("user", "add", "x", "--role", "boss"), "invalid choice: 'boss'"),
+        (("close", "--month", "2099-01"), "2099-01 has not ended in every time zone yet"),
     ],
 )
 def test_bad_arguments_give_one_line(mau_home: Path, args: tuple[str, ...], message: str) -> None:

@@ -21,7 +21,7 @@ from conftest import STAFF, run_mau, tenant_user
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data
-from mau_warehouse.users import Viewer
+from mau_warehouse.users import SignInThrottle, Viewer
 
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 
@@ -201,6 +201,72 @@ def test_the_users_file_keeps_salted_hashes_only_and_must_be_private(tmp_path: P
     assert exposed.stderr.startswith("mau: error: users file ")
     assert exposed.stderr.endswith("must be readable by its owner only (chmod 600)\n")
     assert exposed.stderr.count("\n") == 1
+
+
+def test_repeated_wrong_passwords_lock_the_name_for_a_while(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    add_user(tmp_path, "victim", "the-right-password", "--role", "staff")
+    app = open_app(monkeypatch, tmp_path)
+    for _ in range(5):
+        sign_in(app, "victim", "a-wrong-guess")
+        assert [e.value for e in app.error] == ["Wrong username or password."]
+
+    # Now even the right password is refused until the window has passed.
+    sign_in(app, "victim", "the-right-password")
+    assert [e.value for e in app.error] == ["Too many failed sign-ins: try again in 15 minutes."]
+    assert [t.value for t in app.title] == ["Sign in"]
+
+
+def test_throttle_counts_failures_per_name_within_the_window() -> None:
+    throttle = SignInThrottle(limit=2, window=60)
+    throttle.failed("a", now=0)
+    assert throttle.seconds_blocked("a", now=1) == 0
+    throttle.failed("a", now=10)
+    assert throttle.seconds_blocked("a", now=20) == 40
+    assert throttle.seconds_blocked("b", now=20) == 0
+    assert throttle.seconds_blocked("a", now=61) == 0  # the first failure has expired
+    throttle.succeeded("a")
+    throttle.failed("a", now=62)
+    assert throttle.seconds_blocked("a", now=62) == 0
+
+
+def test_a_tenant_entry_without_its_tenant_is_refused_not_widened(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    add_user(tmp_path, "reader", "correct horse battery", "--role", "tenant", "--tenant", "t1")
+    users_file = tmp_path / "secrets" / "dashboard_users.json"
+    records = json.loads(users_file.read_text())
+    records["users"]["reader"]["tenant_id"] = None  # a careless hand edit
+    users_file.write_text(json.dumps(records))
+
+    app = open_app(monkeypatch, tmp_path)
+    [error] = [e.value for e in app.error]
+    assert error.startswith("users file ") and "a tenant user needs --tenant ID" in error
+    assert not app.text_input  # no sign-in form at all
+
+    # The data layer refuses such a viewer too, whatever reaches it.
+    orphan = Viewer(username="reader", role="tenant", tenant_id=None)
+    assert not orphan.may_see("t1")
+    with pytest.raises(data.AccessDenied):
+        data.visible_tenants(orphan)
+
+
+def test_data_health_opens_before_anything_is_published(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    add_user(tmp_path, "ops", "a-long-password", "--role", "staff")
+    status_file = tmp_path / "quality" / "check_status.json"
+    status_file.parent.mkdir()
+    status_file.write_text(json.dumps({"usage_reconciliation": {
+        "passed": False, "checked_at": "2026-11-01T00:00:00+00:00", "evaluated": 1,
+        "failures": [{"description": "MAU differs from a recount"}]}}))  # fmt: skip
+
+    app = open_page(signed_in(monkeypatch, tmp_path, ("ops", "a-long-password")), "data_health")
+
+    assert [t.value for t in app.title] == ["Data health"]
+    assert app.error[0].value.startswith("1 blocking check(s) failed: usage_reconciliation.")
+    assert [i.value for i in app.info] == ["No published figures yet: run `mau run` or `mau demo`"]
 
 
 # ------------------------------------------------------------------ My usage

@@ -45,6 +45,10 @@ else:
     )
     st.dataframe(checks, hide_index=True, width="stretch")
 
+if data.serving_version() is None:
+    st.info(widgets.NOT_PUBLISHED)
+    st.stop()
+
 st.subheader("Freshness")
 fresh = data.freshness()
 if fresh is None or pd.isna(fresh["newest_received_at"]):

@@ -10,9 +10,11 @@ for a closed month become late adjustments, never a restatement.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import duckdb
+
+from mau_warehouse.errors import MauError
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,32 @@ class CloseOutcome:
     snapshotted: int
 
 
+# The westernmost time zone (UTC−12) ends a month 12 hours after UTC does.
+LAST_ZONE_BEHIND_UTC = timedelta(hours=12)
+
+
+def ended_everywhere_at(month: date) -> datetime:
+    """When `month` has ended in every tenant's time zone."""
+    next_month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return datetime.combine(next_month, time(), tzinfo=UTC) + LAST_ZONE_BEHIND_UTC
+
+
+def check_month_ended(month: date, now: datetime) -> None:
+    """Refuse, in one line, to close a month some tenant is still living in."""
+    if now < ended_everywhere_at(month):
+        raise MauError(
+            f"{month:%Y-%m} has not ended in every time zone yet: it can be closed from "
+            f"{ended_everywhere_at(month):%Y-%m-%d %H:%M} UTC"
+        )
+
+
 def request_close(con: duckdb.DuckDBPyConnection, month: date, now: datetime) -> None:
-    """Ask the next run's close step to close `month` for every tenant (`mau close`)."""
+    """Ask the next run's close step to close `month` for every tenant (`mau close`).
+
+    Only an ended month can be closed: freezing month-to-date figures would bill a
+    partial month for good, since later events are never restated (R16).
+    """
+    check_month_ended(month, now)
     con.execute(
         "insert into billing.close_requests values ($month, $now)", {"month": month, "now": now}
     )

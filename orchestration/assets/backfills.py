@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
 
 from mau_warehouse.billing.close import request_close
 from mau_warehouse.ingest import ingest
@@ -12,11 +12,16 @@ from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
 BACKFILL_GROUP = "backfills"
+# A backfill over many days or months is one run, not one run per partition: runs
+# queue one at a time (single writer), and the hourly refresh should not wait behind
+# a run per day of a quarter.
+ONE_RUN = BackfillPolicy.single_run()
 
 
 @asset(
     key=["sdk", "landing_day_loads"],
     partitions_def=landing_days,
+    backfill_policy=ONE_RUN,
     group_name=BACKFILL_GROUP,
     retry_policy=transient_retry,
     kinds={"duckdb"},
@@ -29,10 +34,15 @@ BACKFILL_GROUP = "backfills"
 )
 def landing_day_loads(context: AssetExecutionContext, mau_home: MauHome) -> MaterializeResult:
     settings = mau_home.settings()
-    day = date.fromisoformat(context.partition_key)
-    folder = settings.landing_dir / "events" / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
-    results = ingest(settings, [folder], progress=context.log.info) if folder.is_dir() else []
-    context.log.info(f"{day}: {len(results)} new file(s) loaded from {folder.name}")
+    days = [date.fromisoformat(key) for key in context.partition_keys]
+    folders = [
+        settings.landing_dir / "events" / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}" for day in days
+    ]
+    present = [folder for folder in folders if folder.is_dir()]
+    results = ingest(settings, present, progress=context.log.info) if present else []
+    context.log.info(
+        f"{days[0]}..{days[-1]}: {len(present)} day folder(s), {len(results)} new file(s) loaded"
+    )
     return MaterializeResult(
         metadata={
             "new_files": len(results),
@@ -46,6 +56,7 @@ def landing_day_loads(context: AssetExecutionContext, mau_home: MauHome) -> Mate
 @asset(
     key=["billing", "month_close_requests"],
     partitions_def=billing_months,
+    backfill_policy=ONE_RUN,
     group_name=BACKFILL_GROUP,
     retry_policy=transient_retry,
     kinds={"duckdb"},
@@ -56,11 +67,13 @@ def landing_day_loads(context: AssetExecutionContext, mau_home: MauHome) -> Mate
     ),
 )
 def month_close_requests(context: AssetExecutionContext, mau_home: MauHome) -> MaterializeResult:
-    month = date.fromisoformat(context.partition_key)
+    months = [date.fromisoformat(key) for key in context.partition_keys]
     con = connect_writer(mau_home.settings())
     try:
-        request_close(con, month, datetime.now(UTC))
+        for month in months:
+            request_close(con, month, datetime.now(UTC))
     finally:
         con.close()
-    context.log.info(f"close of {month:%Y-%m} requested; the next pipeline run freezes it")
-    return MaterializeResult(metadata={"month": f"{month:%Y-%m}"})
+    names = ", ".join(f"{month:%Y-%m}" for month in months)
+    context.log.info(f"close of {names} requested; the next pipeline run freezes them")
+    return MaterializeResult(metadata={"months": names})

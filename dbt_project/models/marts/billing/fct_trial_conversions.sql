@@ -1,7 +1,8 @@
 -- P6 / R11 trials and what became of them. One row per trial subscription
 -- (tenant_id, started_on). A trial converts when a paid subscription of the same
--- tenant starts after the trial started; the first such subscription is the
--- conversion. Dates are days in the tenant's time zone, like the export's.
+-- tenant starts after the trial started and before the tenant's next trial; the
+-- first such subscription is the conversion. Dates are days in the tenant's time
+-- zone, like the export's.
 with
 
 subscriptions as (
@@ -13,7 +14,11 @@ tenants as (
 ),
 
 trials as (
-    select * from subscriptions
+    select
+        *,
+        -- a later trial is a new attempt: a purchase after it is not this trial's
+        lead(started_on) over (partition by tenant_id order by started_on) as next_trial_started_on
+    from subscriptions
     where is_trial
 ),
 
@@ -37,6 +42,10 @@ paid_subscriptions_after_trials as (
         on
             trials.tenant_id = paid_subscriptions.tenant_id
             and trials.started_on < paid_subscriptions.started_on
+            and (
+                trials.next_trial_started_on is null
+                or trials.next_trial_started_on > paid_subscriptions.started_on
+            )
 ),
 
 conversions as (
