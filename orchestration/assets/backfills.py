@@ -1,8 +1,9 @@
 """Partitioned assets for backfills: one landing day, one billing month (see partitions.py)."""
 
+import warnings
 from datetime import UTC, date, datetime
 
-from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, asset
+from dagster import AssetExecutionContext, BackfillPolicy, BetaWarning, MaterializeResult, asset
 
 from mau_warehouse.billing.close import request_close
 from mau_warehouse.ingest import ingest
@@ -16,6 +17,8 @@ BACKFILL_GROUP = "backfills"
 # queue one at a time (single writer), and the hourly refresh should not wait behind
 # a run per day of a quarter.
 ONE_RUN = BackfillPolicy.single_run()
+# Dagster marks the parameter beta; without this every `mau run` prints two warnings.
+warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=BetaWarning)
 
 
 @asset(
