@@ -38,25 +38,7 @@ closed_column.metric(
 bills = data.billing_month(viewer, month)
 if st.toggle("Invoice-eligible only", key="billing_invoice_only"):
     bills = bills[bills["invoice_eligible"]]
-st.dataframe(
-    bills,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "tenant_id": st.column_config.TextColumn("Tenant id"),
-        "tenant_name": st.column_config.TextColumn("Tenant"),
-        "plan_id": st.column_config.TextColumn("Plan id"),
-        "plan_name": st.column_config.TextColumn("Plan"),
-        "is_trial": st.column_config.CheckboxColumn("Trial"),
-        "mau": widgets.number("MAU"),
-        "mau_limit": widgets.number("Limit"),
-        "overage_mau": widgets.number("Overage"),
-        "amount_due_usd": widgets.money("Amount due"),
-        "invoice_eligible": st.column_config.CheckboxColumn("Invoice / transfer"),
-        "is_closed": st.column_config.CheckboxColumn("Closed"),
-        "closes_at": st.column_config.DatetimeColumn("Closes at (UTC)"),
-    },
-)
+widgets.table(bills)
 widgets.csv_download(bills, "Download bills (CSV)", f"bills-{month:%Y-%m}.csv", "bills_csv")
 
 st.subheader("Trials ending and converting")
@@ -70,22 +52,7 @@ else:
         columns, ["in_trial", "converting", "converted", "lapsed"], strict=True
     ):
         column.metric(status.replace("_", " ").capitalize(), f"{int(counts.get(status, 0)):,}")
-    st.dataframe(
-        trials,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "tenant_id": st.column_config.TextColumn("Tenant id"),
-            "tenant_name": st.column_config.TextColumn("Tenant"),
-            "trial_plan_id": st.column_config.TextColumn("Trial plan"),
-            "started_on": st.column_config.DateColumn("Started"),
-            "ended_on": st.column_config.DateColumn("Ends / ended"),
-            "trial_status": st.column_config.TextColumn("Status"),
-            "days_left": st.column_config.NumberColumn("Days left"),
-            "converted_plan_id": st.column_config.TextColumn("Paid plan"),
-            "converted_on": st.column_config.DateColumn("Paid from"),
-        },
-    )
+    widgets.table(trials)
 
 closes_column, late_column = st.columns(2)
 with closes_column:
@@ -94,18 +61,7 @@ with closes_column:
     if closes.empty:
         st.caption("No month has closed yet.")
     else:
-        st.dataframe(
-            closes,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-                "close_kind": st.column_config.TextColumn("How"),
-                "tenants": widgets.number("Tenants"),
-                "first_closed_at": st.column_config.DatetimeColumn("First closed (UTC)"),
-                "last_closed_at": st.column_config.DatetimeColumn("Last closed (UTC)"),
-            },
-        )
+        widgets.table(closes)
 with late_column:
     st.subheader("Late adjustments")
     late = data.late_adjustments(viewer)

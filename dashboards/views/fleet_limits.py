@@ -69,23 +69,7 @@ else:
             "overage_mau",
         ]
     ]
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "tenant_id": st.column_config.TextColumn("Tenant id"),
-            "tenant_name": st.column_config.TextColumn("Tenant"),
-            "plan_name": st.column_config.TextColumn("Plan"),
-            "is_trial": st.column_config.CheckboxColumn("Trial"),
-            "mau": widgets.number("MAU"),
-            "mau_limit": widgets.number("Limit", help="None: unlimited plan or no plan"),
-            "utilization": st.column_config.NumberColumn("Utilization", format="percent"),
-            "status": st.column_config.TextColumn("Status"),
-            "projected_mau": widgets.number("Projected"),
-            "overage_mau": widgets.number("Overage"),
-        },
-    )
+    widgets.table(table)
     widgets.csv_download(table, "Download tenants (CSV)", f"tenants-{month:%Y-%m}.csv", "fleet_csv")
 
 st.subheader("Upgrade outreach")
@@ -94,26 +78,7 @@ outreach = data.upgrade_outreach(viewer, month)
 if outreach.empty:
     st.caption("No tenant to contact for this month.")
 else:
-    st.dataframe(
-        outreach,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "tenant_id": st.column_config.TextColumn("Tenant id"),
-            "tenant_name": st.column_config.TextColumn("Tenant"),
-            "reason": st.column_config.TextColumn("Reason"),
-            "mau": widgets.number("MAU"),
-            "projected_mau": widgets.number("Projected"),
-            "mau_limit": widgets.number("Limit"),
-            "overage_mau": widgets.number("Overage"),
-            "plan_id": st.column_config.TextColumn("Plan"),
-            "is_trial": st.column_config.CheckboxColumn("Trial"),
-            "next_billing_date": st.column_config.DateColumn("Next billing date"),
-            "recommended_plan_id": st.column_config.TextColumn("Recommended plan id"),
-            "recommended_plan_name": st.column_config.TextColumn("Recommended plan"),
-            "recommended_plan_price_usd": widgets.money("Its price"),
-        },
-    )
+    widgets.table(outreach)
     widgets.csv_download(
         outreach, "Download outreach list (CSV)", f"outreach-{month:%Y-%m}.csv", "outreach_csv"
     )
@@ -123,20 +88,4 @@ alerts = data.fleet_alerts(viewer, month)
 if alerts.empty:
     st.caption("No alert fired this month.")
 else:
-    st.dataframe(
-        alerts,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "alert_date": st.column_config.DateColumn("Day"),
-            "tenant_id": st.column_config.TextColumn("Tenant id"),
-            "tenant_name": st.column_config.TextColumn("Tenant"),
-            "alert_kind": st.column_config.TextColumn("Kind"),
-            "threshold": st.column_config.NumberColumn("Threshold", format="percent"),
-            "value": widgets.number("Figure"),
-            "mtd_mau": widgets.number("MAU that day"),
-            "projected_mau": widgets.number("Projected that day"),
-            "mau_limit": widgets.number("Limit"),
-            "plan_id": st.column_config.TextColumn("Plan"),
-        },
-    )
+    widgets.table(alerts, projected_mau=widgets.number("Projected that day"))

@@ -98,18 +98,4 @@ alerts = data.tenant_alerts(viewer, tenant_id)
 if alerts.empty:
     st.caption("No usage alert so far.")
 else:
-    st.dataframe(
-        alerts,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-            "alert_date": st.column_config.DateColumn("Day"),
-            "alert_kind": st.column_config.TextColumn("Kind"),
-            "threshold": st.column_config.NumberColumn("Threshold", format="percent"),
-            "value": widgets.number("Figure"),
-            "mtd_mau": widgets.number("MAU that day"),
-            "projected_mau": widgets.number("Projected that day"),
-            "mau_limit": widgets.number("Limit"),
-        },
-    )
+    widgets.table(alerts, projected_mau=widgets.number("Projected that day"))
