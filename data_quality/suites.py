@@ -61,6 +61,36 @@ def _rows(query: str, description: str) -> gx.expectations.UnexpectedRowsExpecta
     )
 
 
+# The keys written by the latest build of an incremental model (dbt stamps its rows
+# with the run's start) must occur once in the whole table: a replaced row left
+# behind would count twice. Only those keys are probed, so the check costs about the
+# same whatever the history (SPEC §6).
+LATEST_BUILD_DUPLICATES = """
+with
+rows as (
+    select * from {{batch}}
+),
+latest_keys as (
+    select distinct {keys}
+    from rows
+    where _built_at = (
+        select max(built_at)
+        from intermediate.incremental_build_stamps
+        where model_name = '{stamped_by}'
+    )
+)
+select {keys}, count(*) as row_count
+from rows
+where ({keys}) in (select {keys} from latest_keys)
+group by {keys}
+having count(*) > 1
+"""
+
+
+def _latest_build_unique(keys: str, stamped_by: str, description: str) -> Expectation:
+    return _rows(LATEST_BUILD_DUPLICATES.format(keys=keys, stamped_by=stamped_by), description)
+
+
 def events_deduplicated_suite() -> Suite:
     """The winning copy of every event, which all counting starts from (R2)."""
     return Suite(
@@ -70,12 +100,11 @@ def events_deduplicated_suite() -> Suite:
         target=DbtModel(USAGE_MART),
         blocking=True,
         expectations=(
-            gx.expectations.ExpectCompoundColumnsToBeUnique(
-                column_list=["tenant_id", "event_id"],
-                description=(
-                    "R2: one winning copy per (tenant_id, event_id); later copies are "
-                    "duplicates and never count."
-                ),
+            _latest_build_unique(
+                "tenant_id, event_id",
+                "int_event_lines_ranked",
+                "R2: one winning copy per (tenant_id, event_id); later copies are "
+                "duplicates and never count (every event ranked by the latest build).",
             ),
         ),
     )
@@ -90,12 +119,12 @@ def person_months_suite() -> Suite:
         target=DbtModel(USAGE_MART),
         blocking=True,
         expectations=(
-            gx.expectations.ExpectCompoundColumnsToBeUnique(
-                column_list=["tenant_id", "activity_month", "person_kind", "person_id"],
-                description=(
-                    "R7, R8: one row per tenant, activity month and person, so that a "
-                    "person is counted once however many events they had."
-                ),
+            _latest_build_unique(
+                "tenant_id, activity_month, person_kind, person_id",
+                "int_person_months_aggregated",
+                "R7, R8: one row per tenant, activity month and person, so that a "
+                "person is counted once however many events they had (every "
+                "tenant-month recounted by the latest build).",
             ),
         ),
     )
@@ -212,15 +241,42 @@ def usage_suite() -> Suite:
 # a bug in the dbt models cannot also hide itself here. Elapsed time is added in
 # microseconds (an interval of days would be added in the session's calendar).
 # Tenants absent from the tenants export are left out (R18): they are not billed.
+# The recount covers every tenant-month that is not closed yet (R16), after each
+# tenant's last closed month: closed months are frozen in the billing snapshot and
+# guarded by its fingerprints, so the cost of a check follows the open months, not
+# the history (SPEC §6). Lines are picked by their own event time with a day of
+# margin on each side of the tenant's window (time zones are within ±14 hours of
+# UTC), then every copy of a picked event is ranked; the links of the anonymous ids
+# seen come from the whole history. The CTEs read more than once are materialized
+# once (DuckDB would otherwise plan them again at every reference).
 RECOUNT_QUERY = """
 with
 usage as (
     select * from {batch}
 ),
-ranked_lines as (
+tenants as (
+    select * from staging.stg_billing_system__tenants
+),
+closes as (
+    select * from staging.stg_billing_state__month_closes
+),
+tenant_windows as materialized (
+    select
+        tenants.tenant_id,
+        tenants.billing_timezone,
+        max(closes.month_start) as last_closed_month
+    from tenants
+    left join closes
+        on tenants.tenant_id = closes.tenant_id
+    group by tenants.tenant_id, tenants.billing_timezone
+),
+lines as (
     select
         tenant_id,
         event_id,
+        load_id,
+        line_number,
+        received_at,
         user_pseudonym,
         anonymous_pseudonym,
         user_agent,
@@ -230,72 +286,146 @@ ranked_lines as (
                 then occurred_at
                     + to_microseconds(epoch_us(received_at) - epoch_us(sent_at))
             else occurred_at
-        end as event_time,
-        row_number() over (
-            partition by tenant_id, event_id
-            order by received_at asc nulls last, load_id asc, line_number asc
-        ) as copy_rank
+        end as event_time
     from staging.stg_sdk__event_lines
 ),
-events as (
-    select * from ranked_lines where copy_rank = 1
+window_keys as (
+    select distinct lines.tenant_id, lines.event_id
+    from lines
+    inner join tenant_windows
+        on lines.tenant_id = tenant_windows.tenant_id
+    where tenant_windows.last_closed_month is null
+        or lines.event_time >= cast(tenant_windows.last_closed_month as timestamptz)
+            + interval 1 month - interval 1 day
 ),
-links as (
+window_events as materialized (
+    select lines.*
+    from lines
+    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from window_keys)
+    qualify row_number() over (
+        partition by lines.tenant_id, lines.event_id
+        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
+    ) = 1
+),
+window_anonymous_ids as (
+    select distinct tenant_id, anonymous_pseudonym
+    from window_events
+    where anonymous_pseudonym is not null
+),
+linking_keys as (
+    select distinct lines.tenant_id, lines.event_id
+    from lines
+    where lines.user_pseudonym is not null
+        and (lines.tenant_id, lines.anonymous_pseudonym)
+            in (select tenant_id, anonymous_pseudonym from window_anonymous_ids)
+),
+linking_events as (
+    select lines.*
+    from lines
+    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from linking_keys)
+    qualify row_number() over (
+        partition by lines.tenant_id, lines.event_id
+        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
+    ) = 1
+),
+links as materialized (
     select tenant_id, anonymous_pseudonym, user_pseudonym as linked_user
-    from events
+    from linking_events
     where user_pseudonym is not null and anonymous_pseudonym is not null
     qualify row_number() over (
         partition by tenant_id, anonymous_pseudonym
         order by event_time asc, user_pseudonym asc
     ) = 1
 ),
+window_event_spans as (
+    select
+        tenant_id,
+        min(event_time) as first_event_time,
+        max(event_time) as last_event_time
+    from window_events
+    group by tenant_id
+),
+month_starts as (
+    -- R5 from the other side: the UTC instant at which each local month begins;
+    -- an event belongs to the last month begun at its event time
+    select
+        spans.tenant_id,
+        months.month,
+        timezone(tenant_windows.billing_timezone, cast(months.month as timestamp)) as starts_at
+    from window_event_spans as spans
+    inner join tenant_windows
+        on spans.tenant_id = tenant_windows.tenant_id
+    cross join lateral (
+        select cast(unnest(generate_series(
+            date_trunc('month', spans.first_event_time) - interval 1 month,
+            spans.last_event_time + interval 1 month,
+            interval 1 month
+        )) as date) as month
+    ) as months
+),
 counted as (
     select
-        events.tenant_id,
-        cast(date_trunc('month', timezone(tenants.billing_timezone, events.event_time)) as date)
-            as month,
-        coalesce(events.user_pseudonym, links.linked_user) is not null as is_user,
-        coalesce(events.user_pseudonym, links.linked_user, events.anonymous_pseudonym)
-            as person
-    from events
-    inner join staging.stg_billing_system__tenants as tenants
-        on events.tenant_id = tenants.tenant_id
+        window_events.tenant_id,
+        month_starts.month,
+        coalesce(window_events.user_pseudonym, links.linked_user) is not null as is_user,
+        coalesce(
+            window_events.user_pseudonym, links.linked_user, window_events.anonymous_pseudonym
+        ) as person
+    from window_events
+    asof inner join month_starts
+        on window_events.tenant_id = month_starts.tenant_id
+        and window_events.event_time >= month_starts.starts_at
     left join links
-        on events.tenant_id = links.tenant_id
-        and events.anonymous_pseudonym = links.anonymous_pseudonym
-    where not events.is_preview
+        on window_events.tenant_id = links.tenant_id
+        and window_events.anonymous_pseudonym = links.anonymous_pseudonym
+    where not window_events.is_preview
         and not exists (
             select 1
             from reference.bot_user_agent_patterns as bots
-            where contains(lower(events.user_agent), lower(bots.pattern))
+            where contains(lower(window_events.user_agent), lower(bots.pattern))
         )
 ),
-recount as (
+recount as materialized (
     select
-        tenant_id,
-        month,
-        count(distinct (is_user, person)) as mau,
-        count(distinct person) filter (where is_user) as identified_mau,
-        count(distinct person) filter (where not is_user) as anonymous_mau
-    from counted
-    group by tenant_id, month
+        counted.tenant_id,
+        counted.month,
+        count(*) as mau,
+        count(*) filter (where counted.is_user) as identified_mau,
+        count(*) filter (where not counted.is_user) as anonymous_mau
+    from (select distinct tenant_id, month, is_user, person from counted) as counted
+    inner join tenant_windows
+        on counted.tenant_id = tenant_windows.tenant_id
+    where counted.month > coalesce(tenant_windows.last_closed_month, date '1900-01-01')
+        and not exists (
+            select 1 from closes
+            where closes.tenant_id = counted.tenant_id and closes.month_start = counted.month
+        )
+    group by counted.tenant_id, counted.month
+),
+open_usage as (
+    select usage.*
+    from usage
+    inner join tenant_windows
+        on usage.tenant_id = tenant_windows.tenant_id
+    where usage.month > coalesce(tenant_windows.last_closed_month, date '1900-01-01')
+        and not usage.is_closed
 )
 select
-    coalesce(usage.tenant_id, recount.tenant_id) as tenant_id,
-    coalesce(usage.month, recount.month) as month,
-    usage.mau,
+    coalesce(open_usage.tenant_id, recount.tenant_id) as tenant_id,
+    coalesce(open_usage.month, recount.month) as month,
+    open_usage.mau,
     coalesce(recount.mau, 0) as recounted_mau,
-    usage.identified_mau,
+    open_usage.identified_mau,
     coalesce(recount.identified_mau, 0) as recounted_identified_mau,
-    usage.anonymous_mau,
+    open_usage.anonymous_mau,
     coalesce(recount.anonymous_mau, 0) as recounted_anonymous_mau
-from usage
+from open_usage
 full outer join recount
-    on usage.tenant_id = recount.tenant_id
-    and usage.month = recount.month
-where usage.mau is distinct from coalesce(recount.mau, 0)
-    or usage.identified_mau is distinct from coalesce(recount.identified_mau, 0)
-    or usage.anonymous_mau is distinct from coalesce(recount.anonymous_mau, 0)
+    on open_usage.tenant_id = recount.tenant_id
+    and open_usage.month = recount.month
+where open_usage.mau is distinct from coalesce(recount.mau, 0)
+    or open_usage.identified_mau is distinct from coalesce(recount.identified_mau, 0)
+    or open_usage.anonymous_mau is distinct from coalesce(recount.anonymous_mau, 0)
 """
 
 
@@ -310,10 +440,11 @@ def reconciliation_suite() -> Suite:
         expectations=(
             _rows(
                 RECOUNT_QUERY,
-                "R2, R4–R8, R18: mau, identified_mau and anonymous_mau equal an independent "
-                "recount from staging.stg_sdk__event_lines (first received copy, event time "
-                "with clock skew removed, month in the tenant's zone, previews and bots "
-                "excluded, anonymous ids stitched to their earliest linked user).",
+                "R2, R4–R8, R18: for every month not closed yet, mau, identified_mau and "
+                "anonymous_mau equal an independent recount from staging.stg_sdk__event_lines "
+                "(first received copy, event time with clock skew removed, month in the "
+                "tenant's zone, previews and bots excluded, anonymous ids stitched to their "
+                "earliest linked user).",
             ),
         ),
     )

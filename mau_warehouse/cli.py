@@ -100,7 +100,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
     from mau_warehouse.pipeline import run_pipeline
 
-    run_pipeline(settings)
+    run_pipeline(settings, full_refresh=args.full_refresh)
     _say("run succeeded: figures published")
 
 
@@ -299,6 +299,12 @@ def build_parser() -> OneLineParser:
     ingest.set_defaults(handler=cmd_ingest)
 
     run = commands.add_parser("run", help="ingest, build every model, run every check, publish")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model from the raw layer instead of adding what changed "
+        "(after a change of the bot list or of the models)",
+    )
     run.set_defaults(handler=cmd_run)
 
     report = commands.add_parser("report", help="tenant × month usage")
@@ -313,7 +319,7 @@ def build_parser() -> OneLineParser:
 
     demo = commands.add_parser("demo", help="generate, run and report: start here")
     _add_generate_options(demo)
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=cmd_demo, full_refresh=False)
 
     init_key = commands.add_parser("init-key", help="create the pseudonymization key file")
     init_key.set_defaults(handler=cmd_init_key)

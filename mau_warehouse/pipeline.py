@@ -20,8 +20,11 @@ def prepare_dagster_home(settings: Settings) -> None:
     os.environ["MAU_HOME"] = str(settings.home)
 
 
-def run_pipeline(settings: Settings) -> None:
-    """Execute the pipeline job; raise a one-line MauError naming the failed steps."""
+def run_pipeline(settings: Settings, *, full_refresh: bool = False) -> None:
+    """Execute the pipeline job; raise a one-line MauError naming the failed steps.
+
+    full_refresh rebuilds the incremental dbt models from the raw layer (SPEC §6).
+    """
     settings.pseudonym_key()  # fail early, before Dagster starts, without a key
     if not settings.landing_dir.is_dir():
         raise MauError(
@@ -39,7 +42,10 @@ def run_pipeline(settings: Settings) -> None:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "ops": {"mau_dbt_models": {"config": {"full_refresh": full_refresh}}},
+            },
         )
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.is_step_failure]

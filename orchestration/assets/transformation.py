@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Config
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import ensure_manifest
@@ -22,12 +22,27 @@ class LayeredTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
+class DbtBuildConfig(Config):
+    """Run configuration of the dbt step (the launchpad shows it)."""
+
+    full_refresh: bool = False
+    """Rebuild the incremental models from the raw layer instead of adding what changed
+    (SPEC §6); needed after a change of the bot list or of a model's logic."""
+
+
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=LayeredTranslator())
-def mau_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, mau_home: MauHome):
+def mau_dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, mau_home: MauHome, config: DbtBuildConfig
+):
     """Build every model and run every data test; a failing test fails the step.
 
-    dbt unit tests pin the rules' logic on fixed inputs, not the day's data: they
-    run in the test suite (tests/test_dbt.py), not on every production run.
+    Event- and person-level models are incremental: a run adds what changed since their
+    last build, so a new day costs about the same whatever the history. dbt unit tests
+    pin the rules' logic on fixed inputs, not the day's data: they run in the test suite
+    (tests/test_dbt.py), not on every production run.
     """
     mau_home.export_dbt_environment()
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context).stream()

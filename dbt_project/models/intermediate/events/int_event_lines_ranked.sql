@@ -1,14 +1,98 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['tenant_id', 'event_id'],
+    on_schema_change='fail',
+    post_hook=["{{ record_build_stamp() }}"],
+) }}
 
 -- R2 deduplication, decided here: (tenant_id, event_id) identifies an event.
 -- The first received copy wins: earliest received_at (nulls last), then the earlier
 -- loaded file (smaller load_id), then the earlier line. Later copies are duplicates;
 -- a duplicate whose content_fingerprint differs from the winner's is a conflict.
+-- Incremental (SPEC §6): a run ranks again only the events that received a new copy
+-- (lines of loads newer than any ranked line), together with their earlier copies,
+-- and replaces those events' rows; nothing else of the history is read but its keys.
 with
 
 event_lines as (
     select * from {{ ref('stg_sdk__event_lines') }}
 ),
+
+{% if is_incremental() %}
+
+    new_lines as (
+        select *
+        from event_lines
+        where load_id > (select coalesce(max(ranked.load_id), 0) from {{ this }} as ranked)
+    ),
+
+    touched_events as (
+        select distinct
+            tenant_id,
+            event_id
+        from new_lines
+    ),
+
+    earlier_copies as (
+        select
+            ranked.tenant_id,
+            ranked.event_id,
+            ranked.load_id,
+            ranked.line_number,
+            ranked.event_type,
+            ranked.session_id,
+            ranked.page_url,
+            ranked.user_pseudonym,
+            ranked.anonymous_pseudonym,
+            ranked.device_type,
+            ranked.user_agent,
+            ranked.user_agent_device_class,
+            ranked.is_preview,
+            ranked.occurred_at,
+            ranked.sent_at,
+            ranked.received_at,
+            ranked.loaded_at,
+            ranked.content_fingerprint
+        from {{ this }} as ranked
+        inner join touched_events
+            on
+                ranked.tenant_id = touched_events.tenant_id
+                and ranked.event_id = touched_events.event_id
+    ),
+
+    copies as (
+        select
+            tenant_id,
+            event_id,
+            load_id,
+            line_number,
+            event_type,
+            session_id,
+            page_url,
+            user_pseudonym,
+            anonymous_pseudonym,
+            device_type,
+            user_agent,
+            user_agent_device_class,
+            is_preview,
+            occurred_at,
+            sent_at,
+            received_at,
+            loaded_at,
+            content_fingerprint
+        from new_lines
+        union all
+        select * from earlier_copies
+    ),
+
+{% else %}
+
+    copies as (
+        select * from event_lines
+    ),
+
+{% endif %}
 
 ranked as (
     select
@@ -35,6 +119,8 @@ ranked as (
             order by received_at asc nulls last, load_id asc, line_number asc
         ) as copy_rank,
         count(*) over (partition by tenant_id, event_id) as copy_count,
+        -- R16: an event arrived when its first copy did, whichever copy wins
+        min(loaded_at) over (partition by tenant_id, event_id) as first_loaded_at,
         first_value(load_id) over (
             partition by tenant_id, event_id
             order by received_at asc nulls last, load_id asc, line_number asc
@@ -51,14 +137,15 @@ ranked as (
             partition by tenant_id, event_id
             order by received_at asc nulls last, load_id asc, line_number asc
         ) as winner_content_fingerprint
-    from event_lines
+    from copies
 ),
 
 flagged as (
     select
         *,
         copy_rank > 1 as is_duplicate,
-        copy_rank > 1 and content_fingerprint != winner_content_fingerprint as is_conflict
+        copy_rank > 1 and content_fingerprint != winner_content_fingerprint as is_conflict,
+        {{ build_stamp() }} as _built_at
     from ranked
 )
 

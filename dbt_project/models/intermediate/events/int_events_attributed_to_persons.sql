@@ -1,9 +1,8 @@
-{{ config(materialized='table') }}
-
 -- R7: the person behind each event: its user id; without one, the user its anonymous
 -- id is linked to (a link from any month); without a link, the anonymous id itself.
 -- person_kind tells users from unlinked anonymous ids (R8). Excluded events are kept
 -- with is_counted = false so that excluded traffic can be reported (R6).
+-- A view: its readers are incremental and read the tenant-months that changed only.
 with
 
 events as (
@@ -29,6 +28,8 @@ attributed as (
         events.matched_bot_pattern,
         not events.is_excluded as is_counted,
         events.device_class,
+        events.first_loaded_at,
+        events._built_at,
         events.user_pseudonym,
         events.anonymous_pseudonym,
         coalesce(

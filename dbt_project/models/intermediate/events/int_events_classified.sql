@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['tenant_id', 'event_id'],
+    on_schema_change='fail',
+    post_hook=["{{ record_build_stamp() }}"],
+) }}
 
 -- One row per deduplicated event with its billing context:
 --   R5  activity_date / activity_month in the tenant's billing_timezone (DST included);
@@ -6,9 +12,14 @@
 --   R9  device class: device_type, else the loader's user-agent class, else desktop;
 --   R18 is_attributed: the tenant exists in the tenants export. Unattributed tenants
 --       have no time zone, so their months are UTC months.
+-- Incremental (SPEC §6): a run classifies the events whose ranking changed since its
+-- last build, and every event of a tenant whose time zone or attribution changed in
+-- the tenants export (R5, R18); previous_activity_month keeps the month a replaced row
+-- had, so that int_tenant_months_changed recomputes the month an event left too.
+-- A change of the bot list (R6) needs a full refresh.
 with
 
-events as (
+winning_events as (
     select * from {{ ref('int_events_deduplicated') }}
 ),
 
@@ -19,6 +30,69 @@ tenants as (
 bot_patterns as (
     select lower(pattern) as pattern from {{ ref('bot_user_agent_patterns') }}
 ),
+
+{% if is_incremental() %}
+
+    applied_contexts as (
+        select distinct
+            tenant_id,
+            billing_timezone,
+            is_attributed
+        from {{ this }}
+    ),
+
+    recontextualized_tenants as (
+    -- tenants whose events were classified under another time zone or attribution
+        select distinct applied_contexts.tenant_id
+        from applied_contexts
+        left join tenants
+            on applied_contexts.tenant_id = tenants.tenant_id
+        where
+            applied_contexts.billing_timezone != coalesce(tenants.billing_timezone, 'UTC')
+            or applied_contexts.is_attributed != (tenants.tenant_id is not null)
+    ),
+
+    events as (
+    -- two parts, so that the first reads only the newest row groups of the ranking
+        select winning_events.*
+        from winning_events
+        where winning_events._built_at > {{ last_build_stamp() }}
+        union all
+        select winning_events.*
+        from winning_events
+        where
+            winning_events._built_at <= {{ last_build_stamp() }}
+            and winning_events.tenant_id in (select recontextualized_tenants.tenant_id from recontextualized_tenants)
+    ),
+
+    previous_months as (
+        select
+            classified.tenant_id,
+            classified.event_id,
+            classified.activity_month
+        from {{ this }} as classified
+        inner join events
+            on
+                classified.tenant_id = events.tenant_id
+                and classified.event_id = events.event_id
+    ),
+
+{% else %}
+
+    events as (
+        select * from winning_events
+    ),
+
+    previous_months as (
+        -- a full build replaces no row
+        select
+            cast(null as varchar) as tenant_id,
+            cast(null as varchar) as event_id,
+            cast(null as date) as activity_month
+        where 1 = 0
+    ),
+
+{% endif %}
 
 user_agents as (
     -- match patterns once per distinct user agent, not once per event
@@ -52,6 +126,7 @@ events_in_context as (
         events.is_preview,
         events.received_at,
         events.event_time,
+        events.first_loaded_at,
         bot_user_agents.matched_bot_pattern,
         tenants.tenant_id is not null as is_attributed,
         coalesce(tenants.billing_timezone, 'UTC') as billing_timezone
@@ -65,7 +140,7 @@ events_in_context as (
 utc_wall_times as (
     select
         *,
-        {{ to_local_timestamp('event_time', "'UTC'") }} as utc_event_time
+        {{ utc_wall_time('event_time') }} as utc_event_time
     from events_in_context
 ),
 
@@ -89,12 +164,12 @@ zone_hour_offsets as (
         billing_timezone,
         utc_hour,
         {{ dbt.datediff(
-            to_local_timestamp('first_event_time', "'UTC'"),
+            utc_wall_time('first_event_time'),
             to_local_timestamp('first_event_time', 'billing_timezone'),
             'second'
         ) }} as first_offset_seconds,
         {{ dbt.datediff(
-            to_local_timestamp('last_event_time', "'UTC'"),
+            utc_wall_time('last_event_time'),
             to_local_timestamp('last_event_time', 'billing_timezone'),
             'second'
         ) }} as last_offset_seconds
@@ -123,37 +198,46 @@ localized as (
 
 classified as (
     select
-        tenant_id,
-        event_id,
-        load_id,
-        line_number,
-        event_type,
-        user_pseudonym,
-        anonymous_pseudonym,
-        is_attributed,
-        billing_timezone,
-        received_at,
-        event_time,
-        local_event_time,
-        cast(local_event_time as date) as activity_date,
-        {{ first_day_of_month('local_event_time') }} as activity_month,
-        {{ first_day_of_month('utc_event_time') }} as utc_month,
-        is_preview,
-        matched_bot_pattern,
-        coalesce(is_preview or matched_bot_pattern is not null, false) as is_excluded,
+        localized.tenant_id,
+        localized.event_id,
+        localized.load_id,
+        localized.line_number,
+        localized.event_type,
+        localized.user_pseudonym,
+        localized.anonymous_pseudonym,
+        localized.is_attributed,
+        localized.billing_timezone,
+        localized.received_at,
+        localized.event_time,
+        localized.local_event_time,
+        cast(localized.local_event_time as date) as activity_date,
+        {{ first_day_of_month('localized.local_event_time') }} as activity_month,
+        {{ first_day_of_month('localized.utc_event_time') }} as utc_month,
+        localized.is_preview,
+        localized.matched_bot_pattern,
+        coalesce(localized.is_preview or localized.matched_bot_pattern is not null, false) as is_excluded,
         case
-            when is_preview then 'preview'
-            when matched_bot_pattern is not null then 'bot'
+            when localized.is_preview then 'preview'
+            when localized.matched_bot_pattern is not null then 'bot'
         end as excluded_reason,
-        device_type,
-        user_agent,
-        user_agent_device_class,
+        localized.device_type,
+        localized.user_agent,
+        localized.user_agent_device_class,
         case
-            when device_type in ('desktop', 'mobile', 'tablet') then device_type
-            when user_agent_device_class in ('desktop', 'mobile', 'tablet') then user_agent_device_class
+            when localized.device_type in ('desktop', 'mobile', 'tablet') then localized.device_type
+            when localized.user_agent_device_class in ('desktop', 'mobile', 'tablet')
+                then localized.user_agent_device_class
             else 'desktop'
-        end as device_class
+        end as device_class,
+        -- R16: when the event's first copy was loaded (late adjustments)
+        localized.first_loaded_at,
+        previous_months.activity_month as previous_activity_month,
+        {{ build_stamp() }} as _built_at
     from localized
+    left join previous_months
+        on
+            localized.tenant_id = previous_months.tenant_id
+            and localized.event_id = previous_months.event_id
 )
 
 select * from classified

@@ -1,6 +1,7 @@
 -- R2: keep the winning copy of every (tenant_id, event_id).
 -- R4: event_time = occurred_at + (received_at - sent_at) when both are present
 -- (the browser's clock error removed), else occurred_at. All instants are UTC.
+-- A view: the ranked lines are incremental, and so are the models reading this.
 with
 
 winning_lines as (
@@ -33,7 +34,9 @@ timed as (
         end as event_time,
         loaded_at,
         content_fingerprint,
-        copy_count
+        copy_count,
+        first_loaded_at,
+        _built_at
     from winning_lines
 )
 

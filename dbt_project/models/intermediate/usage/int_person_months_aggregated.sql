@@ -1,14 +1,49 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ delete_changed_tenant_months() }}"],
+    post_hook=["{{ record_build_stamp() }}"],
+) }}
+
+-- depends_on: {{ ref('int_tenant_months_changed') }}
 
 -- One row per tenant, activity month (tenant time zone, R5) and person (R7) with at
 -- least one counted event (R8: deduplicated, not excluded). 50 visits in a month are
 -- one row. Device flags follow R9: a person seen on two classes has both flags.
+-- Incremental (SPEC §6): the first-seen table of persons per tenant-month. A run
+-- recounts only the tenant-months of int_tenant_months_changed stamped after its last
+-- build; the pre-hook removes their rows first.
 with
 
-counted_events as (
-    select * from {{ ref('int_events_attributed_to_persons') }}
-    where is_counted
-),
+{% if is_incremental() %}
+
+    changed_months as (
+        select
+            tenant_id,
+            activity_month
+        from {{ ref('int_tenant_months_changed') }}
+        where _built_at > {{ last_build_stamp() }}
+    ),
+
+    counted_events as (
+        select events.*
+        from {{ ref('int_events_attributed_to_persons') }} as events
+        inner join changed_months
+            on
+                events.tenant_id = changed_months.tenant_id
+                and events.activity_month = changed_months.activity_month
+        where events.is_counted
+    ),
+
+{% else %}
+
+    counted_events as (
+        select * from {{ ref('int_events_attributed_to_persons') }}
+        where is_counted
+    ),
+
+{% endif %}
 
 person_months as (
     select
@@ -36,16 +71,12 @@ person_months as (
         billing_timezone
 ),
 
-flagged as (
+final as (
     select
         *,
         person_kind = 'user' as is_user,
-        -- R10: the first month in which this user had a counted event
-        person_kind = 'user'
-        and activity_month = min(activity_month) over (
-            partition by tenant_id, person_kind, person_id
-        ) as is_first_user_month
+        {{ build_stamp() }} as _built_at
     from person_months
 )
 
-select * from flagged
+select * from final

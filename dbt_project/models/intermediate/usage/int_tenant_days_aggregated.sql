@@ -18,32 +18,8 @@ person_months as (
     where is_attributed
 ),
 
-counted_events as (
-    select * from {{ ref('int_events_attributed_to_persons') }}
-    where is_counted and is_attributed
-),
-
-person_days as (
-    select distinct
-        tenant_id,
-        activity_month,
-        activity_date,
-        person_kind,
-        person_id
-    from counted_events
-),
-
 daily_actives as (
-    select
-        tenant_id,
-        activity_month,
-        activity_date,
-        count(*) as daily_active_persons
-    from person_days
-    group by
-        tenant_id,
-        activity_month,
-        activity_date
+    select * from {{ ref('int_daily_actives_counted') }}
 ),
 
 daily_new_persons as (

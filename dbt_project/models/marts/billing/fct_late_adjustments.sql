@@ -1,3 +1,13 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ delete_changed_tenant_months('month') }}"],
+    post_hook=["{{ record_build_stamp() }}"],
+) }}
+
+-- depends_on: {{ ref('int_tenant_months_changed') }}
+
 -- R16 late adjustments. One row per closed tenant-month (billing.month_closes) that
 -- has counted events (R8) loaded after its closed_at: events the frozen snapshot did
 -- not see. An event counts as loaded when its FIRST copy (any line with the same
@@ -6,39 +16,43 @@
 -- loaded after the close — the persons the late events would have added to the MAU;
 -- a person already counted before the close adds nothing. Reported, never restated:
 -- the snapshot is never changed (that is the Python close step's rule).
+-- Incremental: a run recounts the tenant-months of int_tenant_months_changed stamped
+-- after its last build. A month closes after the run that loaded its events, so only
+-- events loaded later, which change its tenant-month, can make it late.
 with
 
 closes as (
     select * from {{ ref('stg_billing_state__month_closes') }}
 ),
 
-closed_tenants as (
-    select distinct tenant_id from closes
-),
+{% if is_incremental() %}
 
-event_lines as (
-    select * from {{ ref('int_event_lines_ranked') }}
-    where tenant_id in (select closed_tenants.tenant_id from closed_tenants)
-),
+    changed_months as (
+        select
+            tenant_id,
+            activity_month
+        from {{ ref('int_tenant_months_changed') }}
+        where _built_at > {{ last_build_stamp() }}
+    ),
 
-counted_events as (
-    select * from {{ ref('int_events_attributed_to_persons') }}
-    where
-        is_counted
-        and is_attributed
-        and tenant_id in (select closed_tenants.tenant_id from closed_tenants)
-),
+    counted_events as (
+        select events.*
+        from {{ ref('int_events_attributed_to_persons') }} as events
+        inner join changed_months
+            on
+                events.tenant_id = changed_months.tenant_id
+                and events.activity_month = changed_months.activity_month
+        where events.is_counted and events.is_attributed
+    ),
 
-event_first_loads as (
-    select
-        tenant_id,
-        event_id,
-        min(loaded_at) as first_loaded_at
-    from event_lines
-    group by
-        tenant_id,
-        event_id
-),
+{% else %}
+
+    counted_events as (
+        select * from {{ ref('int_events_attributed_to_persons') }}
+        where is_counted and is_attributed
+    ),
+
+{% endif %}
 
 closed_month_events as (
     select
@@ -48,17 +62,13 @@ closed_month_events as (
         counted_events.person_id,
         counted_events.event_id,
         closes.closed_at,
-        event_first_loads.first_loaded_at,
-        event_first_loads.first_loaded_at > closes.closed_at as is_late
+        counted_events.first_loaded_at,
+        counted_events.first_loaded_at > closes.closed_at as is_late
     from counted_events
     inner join closes
         on
             counted_events.tenant_id = closes.tenant_id
             and counted_events.activity_month = closes.month_start
-    inner join event_first_loads
-        on
-            counted_events.tenant_id = event_first_loads.tenant_id
-            and counted_events.event_id = event_first_loads.event_id
 ),
 
 closed_month_persons as (
@@ -100,7 +110,8 @@ final as (
         cast(closes.close_kind as varchar) as close_kind,
         cast(adjustments.late_event_count as bigint) as late_event_count,
         cast(adjustments.late_person_count as bigint) as late_person_count,
-        cast(adjustments.first_late_loaded_at as timestamp with time zone) as first_late_loaded_at
+        cast(adjustments.first_late_loaded_at as timestamp with time zone) as first_late_loaded_at,
+        {{ build_stamp() }} as _built_at
     from adjustments
     inner join closes
         on

@@ -1,12 +1,48 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ delete_changed_tenant_months('utc_month') }}"],
+    post_hook=["{{ record_build_stamp() }}"],
+) }}
+
+-- depends_on: {{ ref('int_tenant_months_changed') }}
+
 -- R18 data health. One row per tenant missing from the tenants export and UTC month
 -- with events. Such events are accepted and counted here, never billed; once the
 -- tenant appears in the export, every model recomputes and they count normally.
+-- Incremental: a run recounts the tenant-months of int_tenant_months_changed stamped
+-- after its last build (an unattributed tenant's activity month is its UTC month).
 with
 
-unattributed_events as (
-    select * from {{ ref('int_events_attributed_to_persons') }}
-    where not is_attributed
-),
+{% if is_incremental() %}
+
+    changed_months as (
+        select
+            tenant_id,
+            activity_month
+        from {{ ref('int_tenant_months_changed') }}
+        where _built_at > {{ last_build_stamp() }}
+    ),
+
+    unattributed_events as (
+        select events.*
+        from {{ ref('int_events_attributed_to_persons') }} as events
+        inner join changed_months
+            on
+                events.tenant_id = changed_months.tenant_id
+                and events.activity_month = changed_months.activity_month
+        where not events.is_attributed
+    ),
+
+{% else %}
+
+    unattributed_events as (
+        select * from {{ ref('int_events_attributed_to_persons') }}
+        where not is_attributed
+    ),
+
+{% endif %}
 
 tenant_months as (
     select
@@ -37,7 +73,8 @@ final as (
         cast(identified_mau as bigint) as identified_mau,
         cast(anonymous_mau as bigint) as anonymous_mau,
         cast(first_event_time as timestamp with time zone) as first_event_time,
-        cast(last_event_time as timestamp with time zone) as last_event_time
+        cast(last_event_time as timestamp with time zone) as last_event_time,
+        {{ build_stamp() }} as _built_at
     from tenant_months
 )
 

@@ -1,0 +1,67 @@
+{#-
+    Incremental builds (SPEC §6: one new day costs about the same whatever the
+    history). Event-level and person-level models are incremental: each run
+    stamps the rows it writes with build_stamp() (the invocation's start), and a
+    downstream model reads only upstream rows stamped after its own last
+    successful build, last_build_stamp(). Build stamps live in one small table,
+    written by record_build_stamp() as a post-hook inside the model's own
+    transaction, so a model that fails or is killed keeps its previous stamp and
+    its next run picks up everything it missed. `dbt build --full-refresh`
+    (`mau run --full-refresh`) rebuilds every figure from the raw layer and gives
+    the same figures (tests/test_incremental.py).
+-#}
+
+{#- The table of build stamps, one row per incremental model, beside the models. -#}
+{% macro build_stamps_relation() -%}
+    intermediate.incremental_build_stamps
+{%- endmacro %}
+
+{#- on-run-start: create the stamps table before any model reads it. -#}
+{% macro create_build_stamps_table() -%}
+    create schema if not exists intermediate;
+    create table if not exists {{ build_stamps_relation() }} (
+        model_name varchar not null,
+        built_at timestamp with time zone not null
+    )
+{%- endmacro %}
+
+{#- When this invocation started: the stamp of every row it writes. -#}
+{% macro build_stamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00:00' as timestamp with time zone)
+{%- endmacro %}
+
+{#- When this model last built successfully; long ago when it never did. -#}
+{% macro last_build_stamp() -%}
+    (
+        select coalesce(max(stamps.built_at), cast('1900-01-01 00:00:00+00:00' as timestamp with time zone))
+        from {{ build_stamps_relation() }} as stamps
+        where stamps.model_name = '{{ this.identifier }}'
+    )
+{%- endmacro %}
+
+{#- Post-hooks of every incremental model: its new stamp, in its own transaction. -#}
+{% macro record_build_stamp() -%}
+    delete from {{ build_stamps_relation() }} where model_name = '{{ this.identifier }}';
+    insert into {{ build_stamps_relation() }} (model_name, built_at)
+    values ('{{ this.identifier }}', {{ build_stamp() }})
+{%- endmacro %}
+
+{#-
+    Pre-hook of the models partitioned by tenant-month: remove the partitions that
+    changed since this model's last build (int_tenant_months_changed) before the
+    model appends their recomputed rows. A partition that lost all its rows (an
+    event moved to another month by a time-zone change, R5) is emptied too.
+-#}
+{% macro delete_changed_tenant_months(month_column='activity_month') -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where exists (
+            select 1
+            from {{ ref('int_tenant_months_changed') }} as changed
+            where
+                changed.tenant_id = {{ this }}.tenant_id
+                and changed.activity_month = {{ this }}.{{ month_column }}
+                and changed._built_at > {{ last_build_stamp() }}
+        )
+    {%- endif -%}
+{%- endmacro %}

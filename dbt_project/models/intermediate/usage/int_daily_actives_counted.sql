@@ -1,0 +1,70 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ delete_changed_tenant_months() }}"],
+    post_hook=["{{ record_build_stamp() }}"],
+) }}
+
+-- depends_on: {{ ref('int_tenant_months_changed') }}
+
+-- One row per attributed tenant (R18), activity month and local day (tenant time zone,
+-- R5) with at least one counted event: daily_active_persons, the distinct persons (R7)
+-- with a counted event that day (R8). Incremental like int_person_months_aggregated:
+-- a run recounts the tenant-months of int_tenant_months_changed stamped after its
+-- last build.
+with
+
+{% if is_incremental() %}
+
+    changed_months as (
+        select
+            tenant_id,
+            activity_month
+        from {{ ref('int_tenant_months_changed') }}
+        where _built_at > {{ last_build_stamp() }}
+    ),
+
+    counted_events as (
+        select events.*
+        from {{ ref('int_events_attributed_to_persons') }} as events
+        inner join changed_months
+            on
+                events.tenant_id = changed_months.tenant_id
+                and events.activity_month = changed_months.activity_month
+        where events.is_counted and events.is_attributed
+    ),
+
+{% else %}
+
+    counted_events as (
+        select * from {{ ref('int_events_attributed_to_persons') }}
+        where is_counted and is_attributed
+    ),
+
+{% endif %}
+
+daily_actives as (
+    select
+        tenant_id,
+        activity_month,
+        activity_date,
+        count(distinct {{ dbt.concat(["person_kind", "':'", "person_id"]) }}) as daily_active_persons
+    from counted_events
+    group by
+        tenant_id,
+        activity_month,
+        activity_date
+),
+
+final as (
+    select
+        cast(tenant_id as varchar) as tenant_id,
+        cast(activity_month as date) as activity_month,
+        cast(activity_date as date) as activity_date,
+        cast(daily_active_persons as bigint) as daily_active_persons,
+        {{ build_stamp() }} as _built_at
+    from daily_actives
+)
+
+select * from final
