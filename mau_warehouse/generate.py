@@ -3,17 +3,26 @@
 Writes the billing exports (`landing/accounts/*.csv`) and one SDK event file per UTC day
 (`landing/events/YYYY/MM/DD/events-YYYY-MM-DD.<ext>`), deterministic for a seed.
 
-Speed (SPEC §6 asks for 1 M events/s) shapes the design:
-- every per-event value is a NumPy column; nothing loops per event in Python;
-- a JSON line is a sequence of ~17 segments, each an index into one pool of strings:
-  dictionaries (user agents, page URLs, property objects, ...) and per-row fixed-width
-  byte blocks built with NumPy (hex ids, timestamps); one Arrow `take` over that pool
-  lays out the bytes of a whole file, far cheaper than JSON serialisation or SQL string
-  concatenation (measured: DuckDB's JSON writer alone needs ~3 s per million lines);
+Speed (SPEC §6 asks for 1 M events/s on two cores) shapes the design:
+- every per-event value is a NumPy column; nothing loops per event in Python. The main
+  thread draws a month of events and sorts it by receipt while two worker threads write
+  the previous month's days; NumPy, Arrow and ISA-L release the GIL, so the threads run
+  in parallel, and each file depends only on its own rows, so the bytes are stable;
 - per-event details (event type, identity fields, formats, clock skew) are hashed from a
-  unique event key, so a retried copy renders the same content wherever it lands;
-- day files are rendered, gzipped (zlib level 1) and written on two threads: Arrow and
-  zlib release the GIL, and each file depends only on its own inputs, so bytes are stable.
+  unique event key, so a retried copy renders the same content wherever it lands, and
+  how rows are cut into chunks never changes the content;
+- a chunk of events becomes `_Fields`: codes into string pools and fixed-width byte
+  blocks (hex ids, clocks) read from lookup tables. A JSON line is then 12 segments, each
+  a pool string or a block row (neighbouring fields share a segment where their
+  combinations are few), and one Arrow `take` lays out every line of the chunk, far
+  cheaper than JSON serialisation (DuckDB's JSON writer alone needs ~3 s a million lines);
+- Parquet days get the same fields as columns (RFC 3339 text, boolean is_preview, JSON
+  properties) written by pyarrow, without a JSON round trip;
+- gzip is ISA-L at level 1 (isal), about five times zlib's speed, and still the largest
+  cost. CPU per event on the 2-core development machine: ~0.65 µs gzip, ~0.35 µs laying
+  out lines, ~0.25 µs per-event values, ~0.4 µs drawing and sorting months, plus file
+  writes; start-up (imports, tenants, dictionaries) is ~0.9 s. With both cores free,
+  10 M events take 9-10 s (~1 M events/s), 1 M take ~1.7 s, and 100 M peak at ~2.5 GB.
 """
 
 from __future__ import annotations
@@ -22,25 +31,27 @@ import csv
 import io
 import json
 import os
+import random
 import re
 import time
-import zlib
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
+from isal import isal_zlib
 
 from mau_warehouse.errors import MauError
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
-CHUNK_ROWS = 100_000  # keeps one Arrow string buffer far below its 2 GiB offset limit
+CHUNK_ROWS = 32_000  # rows rendered at once: big enough to amortise calls, small for caches
 EVENTS_PER_PERSON_MIN = 2.5  # below this, tiny runs shrink populations instead
 
 PLANS = (  # plan_id, plan_name, mau_limit (None = unlimited), monthly_price_usd
@@ -149,6 +160,10 @@ TYPE_THRESHOLDS = np.array(
 )
 USER, VISITOR, PREVIEW = 0, 1, 3  # person kinds; BOT (3 as a device class) is kind 2
 BOT_KIND = 2
+# The event type of kind k for 16-bit hash value v is at k * 2**16 + v: one lookup per event.
+EVENT_TYPE_TABLE = np.minimum(
+    (np.arange(2**16) / 2**16 >= TYPE_THRESHOLDS[:, :, None]).sum(axis=1), IDENTIFY
+).ravel()
 
 # Malformed line kinds, named after the SPEC R1 reason a loader should give them.
 MALFORMED_KINDS = (
@@ -168,6 +183,8 @@ HOUR_PROFILE = np.array(
     [0.15, 0.1, 0.08, 0.07, 0.08, 0.15, 0.35, 0.7, 1.0, 1.15, 1.2, 1.15,
      1.0, 1.1, 1.15, 1.1, 1.0, 0.85, 0.65, 0.5, 0.45, 0.4, 0.3, 0.2]
 )  # fmt: skip
+# Where a uniform draw leaves each local hour: searchsorted(..., side="right") is the hour.
+HOUR_CUMULATIVE = np.cumsum(HOUR_PROFILE)[:-1] / HOUR_PROFILE.sum()
 WEEKDAY_WEIGHT = np.array([1.0, 1.05, 1.05, 1.0, 0.9, 0.45, 0.4])  # Monday first
 
 HIGH_DIGITS = 10_000  # user numbers stay below 10**8: 'high' digits then 4 'low' digits
@@ -555,7 +572,7 @@ def _write_accounts(folder: Path, world: _World) -> None:
         (pid, name, "" if limit is None else limit, price) for pid, name, limit, price in PLANS
     ]
     header = ("plan_id", "plan_name", "mau_limit", "monthly_price_usd")
-    _write_atomic(folder / "plans.csv", [_csv(header, plans)])
+    _write_atomic(folder / "plans.csv", _csv(header, plans))
     listed = len(world.tenant_ids) - 1
     tenants = [
         (
@@ -567,13 +584,13 @@ def _write_accounts(folder: Path, world: _World) -> None:
         for i in range(listed)
     ]
     header = ("tenant_id", "tenant_name", "billing_timezone", "created_at")
-    _write_atomic(folder / "tenants.csv", [_csv(header, tenants)])
+    _write_atomic(folder / "tenants.csv", _csv(header, tenants))
     rows = [
         (t, p, f"{s:%Y-%m-%d}", "" if e is None else f"{e:%Y-%m-%d}", "true" if trial else "false")
         for t, p, s, e, trial in world.subscriptions
     ]
     header = ("tenant_id", "plan_id", "started_on", "ended_on", "is_trial")
-    _write_atomic(folder / "subscriptions.csv", [_csv(header, rows)])
+    _write_atomic(folder / "subscriptions.csv", _csv(header, rows))
 
 
 def _csv(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> bytes:
@@ -584,15 +601,14 @@ def _csv(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> bytes:
     return text.getvalue().encode()
 
 
-def _write_atomic(path: Path, chunks: list[bytes] | Callable[[Path], None]) -> None:
-    """Write beside the target under a name no loader pattern matches, then rename."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if callable(chunks):
-        chunks(temporary)
-    else:
-        with open(temporary, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+def _temporary(path: Path) -> Path:
+    """A name beside `path` that no loader pattern matches: files appear whole, by rename."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temporary = _temporary(path)
+    temporary.write_bytes(data)
     os.replace(temporary, path)
 
 
@@ -608,8 +624,11 @@ RETRY_IDENTICAL, RETRY_LATER, RETRY_CONFLICT = 1, 2, 3
 Frame = dict[str, np.ndarray]  # one array per column, all of one length
 
 
-def _month_frame(world: _World, month: int, rng: np.random.Generator, first_key: int) -> Frame:
-    """Every event whose true time falls in `month`, retries and late arrivals included."""
+def _month_frame(
+    world: _World, month: int, rng: np.random.Generator, first_key: int
+) -> tuple[Frame, Frame]:
+    """Every event whose true time falls in `month`, late arrivals included; and the resent
+    copies apart (the caller concatenates once, with the previous month's carry)."""
     days = world.plan.month_days(month)
     fraction = world.month_fraction(month)
     mau = world.month_mau(month)
@@ -622,9 +641,9 @@ def _month_frame(world: _World, month: int, rng: np.random.Generator, first_key:
         _previews(rng, human * PREVIEW_RATE),
     ]
     frame = _concat(parts)
-    frame["key"] = (first_key + np.arange(len(frame["tenant"]))).astype(np.uint64)
+    frame["key"] = np.arange(first_key, first_key + len(frame["tenant"]), dtype=np.uint64)
     _add_timeline(world, rng, frame, days)
-    return _add_retries(frame, rng)
+    return frame, _retries(frame, rng)
 
 
 def _users(
@@ -635,7 +654,9 @@ def _users(
     tenant = pool["tenant"]
     # Efraimidis-Spirakis: the smallest Exp/weight keys are a weighted sample without repeats.
     keys = rng.exponential(size=len(tenant)) / pool["weight"]
-    order = np.lexsort((keys, tenant))
+    # The pool is sorted by tenant: key / (1 + key) < 1 sorts within each tenant, and one
+    # float sort is ten times faster than np.lexsort.
+    order = np.argsort(tenant + keys / (1 + keys))
     starts = np.searchsorted(tenant, np.arange(len(world.mau)))
     rank = np.arange(len(order)) - starts[tenant[order]]
     chosen = order[rank < np.round(active).astype(np.int64)[tenant[order]]]
@@ -745,14 +766,13 @@ def _add_timeline(world: _World, rng: np.random.Generator, frame: Frame, days: n
     """
     n = len(frame["tenant"])
     starts = np.flatnonzero(frame["new_person"] | (rng.random(n) < VISIT_BREAK))
-    visit = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    sizes = np.diff(np.append(starts, n))  # events per visit; np.repeat spreads visit values
     tenant = frame["tenant"][starts]
     begin = _visit_times(world, rng, tenant, days)
     gaps = np.where(frame["new_person"], 0, rng.integers(1_000, 12_000, n))
     gaps[starts] = 0
     elapsed = np.cumsum(gaps)
-    offset = elapsed - elapsed[starts][visit]
-    last = np.append(starts[1:], n) - 1
+    offset = elapsed - np.repeat(elapsed[starts], sizes)
     visits = len(starts)
     batching = np.minimum(rng.exponential(1500.0, visits), 30_000).astype(np.int64)
     network = rng.integers(30, 800, visits)
@@ -761,11 +781,12 @@ def _add_timeline(world: _World, rng: np.random.Generator, frame: Frame, days: n
         rng.integers(DAY_MS, 10 * DAY_MS, visits),
         0,
     )
-    sent = (offset[last] + batching + late)[visit]
-    frame["t_ms"] = begin[visit] + offset
+    sent = np.repeat(offset[starts + sizes - 1] + batching + late, sizes)
+    frame["t_ms"] = np.repeat(begin, sizes) + offset
     frame["sent_delay"] = sent - offset
-    frame["recv_delay"] = sent - offset + network[visit]
-    frame["session"] = _mix(rng.integers(0, 2**63, visits, dtype=np.int64).astype(np.uint64))[visit]
+    frame["recv_delay"] = frame["sent_delay"] + np.repeat(network, sizes)
+    session = _mix(rng.integers(0, 2**63, visits, dtype=np.int64).astype(np.uint64))
+    frame["session"] = np.repeat(session, sizes)
     frame["retry"] = np.zeros(n, np.int8)
     del frame["new_person"]
 
@@ -773,32 +794,27 @@ def _add_timeline(world: _World, rng: np.random.Generator, frame: Frame, days: n
 def _visit_times(
     world: _World, rng: np.random.Generator, tenant: np.ndarray, days: np.ndarray
 ) -> np.ndarray:
-    """Visit start times (UTC): weekday and business-hour seasonality in local time."""
+    """Visit start times (UTC): weekday and business-hour seasonality in local time.
+
+    Both draws search one short table shared by every tenant, exactly: a tenant's live days
+    are one interval of the month, and its hour profile is the local one shifted to UTC.
+    """
     plan = world.plan
-    live = (days[None, :] >= world.active_from[:, None]) & (
-        days[None, :] < world.active_to[:, None]
-    )
-    weekday = (np.array([plan.start.weekday()]) + days) % 7
-    day = _sample_rows(rng, live * WEEKDAY_WEIGHT[weekday][None, :], tenant)
+    cumulative = np.append(0.0, np.cumsum(WEEKDAY_WEIGHT[(plan.start.weekday() + days) % 7]))
+    first = np.clip(world.active_from - days[0], 0, len(days))[tenant]
+    end = np.clip(world.active_to - days[0], 0, len(days))[tenant]
+    low, span = cumulative[first], cumulative[end] - cumulative[first]
+    draw = low + rng.random(len(tenant)) * span
+    day = np.minimum(np.searchsorted(cumulative, draw, side="right") - 1, end - 1)
     mid_month = min(int(days[len(days) // 2]) + 3, world.offsets.shape[1] - 1)
-    shift = np.round(world.offsets[:, mid_month] / 60).astype(np.int64)
-    hours = HOUR_PROFILE[(np.arange(24)[None, :] + shift[:, None]) % 24]
-    hour = _sample_rows(rng, hours, tenant)
+    shift = np.round(world.offsets[:, mid_month] / 60).astype(np.int64)  # local = UTC + shift
+    local = np.searchsorted(HOUR_CUMULATIVE, rng.random(len(tenant)), side="right")
+    hour = (local - shift[tenant]) % 24
     within = (rng.random(len(tenant)) * HOUR_MS).astype(np.int64)
     return plan.start_ms + days[day] * DAY_MS + hour * HOUR_MS + within
 
 
-def _sample_rows(rng: np.random.Generator, weights: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """For each item, a column index drawn from the weights of its row, all rows at once."""
-    totals = weights.sum(axis=1, keepdims=True)
-    cumulative = np.cumsum(weights, axis=1) / np.where(totals > 0, totals, 1)
-    # Row r's cumulative shares are shifted to [r, r+1): one search serves every row.
-    flat = (cumulative + np.arange(len(weights))[:, None]).ravel()
-    hits = np.searchsorted(flat, row + rng.random(len(row)) * 0.999999, side="right")
-    return np.minimum(hits - row * weights.shape[1], weights.shape[1] - 1)
-
-
-def _add_retries(frame: Frame, rng: np.random.Generator) -> Frame:
+def _retries(frame: Frame, rng: np.random.Generator) -> Frame:
     """Resent copies with the same event id: mostly identical, some later, a few altered."""
     n = len(frame["t_ms"])
     picked = np.flatnonzero(rng.random(n) < RETRY_RATE)
@@ -809,7 +825,7 @@ def _add_retries(frame: Frame, rng: np.random.Generator) -> Frame:
     copies["recv_delay"] = copies["recv_delay"] + np.where(
         kind == RETRY_IDENTICAL, 0, rng.integers(2_000, 900_000, len(picked))
     )
-    return _concat([frame, copies])
+    return copies
 
 
 def _concat(frames: list[Frame]) -> Frame:
@@ -817,7 +833,10 @@ def _concat(frames: list[Frame]) -> Frame:
 
 
 def _take(frame: Frame, index: np.ndarray | slice) -> Frame:
-    return {name: column[index] for name, column in frame.items()}
+    """Rows of a frame: views for a slice, else a gather (np.take beats indexing by ~30 %)."""
+    if isinstance(index, slice):
+        return {name: column[index] for name, column in frame.items()}
+    return {name: np.take(column, index) for name, column in frame.items()}
 
 
 # --------------------------------------------------------------------------- hashing
@@ -825,7 +844,7 @@ def _take(frame: Frame, index: np.ndarray | slice) -> Frame:
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser: a bijection on uint64, so distinct keys give distinct ids."""
-    x = x.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    x = x.astype(np.uint64, copy=False) + np.uint64(0x9E3779B97F4A7C15)
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return x ^ (x >> np.uint64(31))
@@ -833,89 +852,150 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def _unit(h: np.ndarray, field: int) -> np.ndarray:
     """The field-th 16-bit slice of a hash as a uniform number in [0, 1)."""
-    return ((h >> np.uint64(16 * field)) & np.uint64(0xFFFF)).astype(np.float64) / 65536.0
+    # Two cheap passes: the cast to uint16 keeps the slice, and float32 holds k / 2**16 exactly.
+    return (h >> np.uint64(16 * field)).astype(np.uint16) * np.float32(1 / 2**16)
 
 
 # --------------------------------------------------------------------------- rendering
 
+# A user_id opens with padding and the tenant's prefix, or is null, "" or left out (R3).
+USER_OPENS = len(USER_ID_PREFIXES) * len(ID_PADS)
+USER_NULL, USER_EMPTY, USER_OMITTED = USER_OPENS, USER_OPENS + 1, USER_OPENS + 2
+ANON_NULL, ANON_OMITTED = len(ID_PADS), len(ID_PADS) + 1  # else an anonymous_id's ID_PADS
+NO_PAD = len(ID_PADS)  # the closing pad of an id that is not there
+
+
+class _Pool:
+    """Groups of strings as Arrow string buffers: string k of group `name` is base[name] + k."""
+
+    def __init__(self, groups: dict[str, list[str]]) -> None:
+        self.base: dict[str, int] = {}
+        texts: list[str] = [""]  # index 0: the empty string, for absent segments
+        for name, values in groups.items():
+            self.base[name] = len(texts)
+            texts.extend(values)
+        self.size = len(texts)
+        # ASCII (JSON escapes the rest), so a string's length is its byte count.
+        self.data = np.frombuffer("".join(texts).encode("ascii"), np.uint8)
+        self.offsets = np.zeros(len(texts) + 1, np.int32)
+        np.cumsum(np.fromiter(map(len, texts), np.int32, len(texts)), out=self.offsets[1:])
+        self._counts = {name: len(values) for name, values in groups.items()}
+
+    def group(self, name: str) -> pa.StringArray:
+        """One group as its own array, sharing the pool's buffers (no copy)."""
+        first = self.base[name]
+        offsets = self.offsets[first : first + self._counts[name] + 1]
+        buffers = [None, pa.py_buffer(offsets), pa.py_buffer(self.data)]
+        return pa.Array.from_buffers(pa.string(), self._counts[name], buffers)
+
 
 class _Dictionaries:
-    """Every constant string a line is made of, in one Arrow pool built once per run."""
+    """Every constant string of a run, and lookup tables for per-row text."""
 
     def __init__(self, world: _World) -> None:
         plan = world.plan
-        self.first_day = plan.start - timedelta(days=3)  # day 0 of world.offsets
-        dates = [f"{self.first_day + timedelta(days=d):%Y-%m-%d}" for d in range(plan.days + 6)]
-        self._dates = np.frombuffer("".join(dates).encode(), np.uint8).reshape(len(dates), 10)
-        offsets = sorted({int(m) for m in np.unique(world.offsets)} | {0})
+        self.first_ms = _date_ms(plan.start) - 3 * DAY_MS  # day 0 of world.offsets
+        days = [plan.start + timedelta(days=d - 3) for d in range(plan.days + 6)]
+        self._dates = _text_table([f"{d:%Y-%m-%d}T" for d in days])
+        seconds = np.arange(86_400)
+        hours, minutes = _digits(seconds // 3600), _digits(seconds // 60 % 60)
+        self._times = _fixed_block([hours, b":", minutes, b":", _digits(seconds % 60)])
+        self._millis = _text_table([f".{ms:03d}" for ms in range(1000)])
+        self.tenant_text = _text_table(world.tenant_ids)  # tenant ids share one width
+        # A set, not np.unique: that one imports numpy.ma, a tenth of a second at start-up.
+        offsets = sorted(set(world.offsets.ravel().tolist()) | {0})
         # Suffix code of a UTC offset in minutes, looked up by `offset + OFFSET_SPAN`.
         self.suffix_code = np.zeros(2 * OFFSET_SPAN + 1, np.int64)
         self.suffix_code[np.array(offsets) + OFFSET_SPAN] = np.arange(1, len(offsets) + 1)
+        self.suffixes = len(offsets) + 1
+        self.properties, ranges = _property_texts()
+        self.property_first = np.array([first for first, _ in ranges], np.int32)
+        self.property_count = np.array([count for _, count in ranges], np.int32)
+        self.pages = [f"https://app.{s}.com{p}" for s in world.slugs for p in PAGE_PATHS]
         suffixes = ["Z", *(_offset_text(m) for m in offsets)]
-        fractions = ["", *(f".{ms:03d}" for ms in range(1000))]
-        self.suffixes = len(suffixes)
-        self.properties, self.property_ranges = _property_texts()
-        entries: dict[str, list[str]] = {
-            "head": [
-                f',"tenant_id":"{t}","event_type":"{e}"'
-                for t in world.tenant_ids
-                for e in EVENT_TYPES
+        ends = [f + s for f in ["", *(f".{ms:03d}" for ms in range(1000))] for s in suffixes]
+        digits = _digit_groups()
+        self.json = _Pool(self._json_groups(ends, digits))
+        self.raw = _Pool(self._raw_groups(world, ends, digits))
+
+    def _json_groups(self, ends: list[str], digits: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Segments of a JSON line: neighbouring fields share one segment where few combine."""
+        user_opens = [
+            f',"user_id":"{_json_text(pad)}{prefix}'
+            for prefix in USER_ID_PREFIXES
+            for pad, _ in ID_PADS
+        ] + [',"user_id":null', ',"user_id":""', ""]
+        closes = [f'{_json_text(pad)}"' for _, pad in ID_PADS] + [""]
+        anon_opens = [f',"anonymous_id":"{_json_text(pad)}' for pad, _ in ID_PADS]
+        devices = [f',"device_type":"{d}"' for d in DEVICE_NAMES] + [',"device_type":null']
+        agents = [f',"user_agent":"{ua}"' for ua in UAS] + [',"user_agent":null']
+        return {
+            "end": [f'{end}"' for end in ends],
+            "type_user": [f',"event_type":"{e}"{u}' for e in EVENT_TYPES for u in user_opens],
+            **digits,
+            "close_anon": [
+                c + a for c in closes for a in [*anon_opens, ',"anonymous_id":null', ""]
             ],
-            "fraction": [f'{f}{s}"' for f in fractions for s in suffixes],
-            "user_open": [
-                f',"user_id":"{_json_text(pad)}{prefix}'
-                for prefix in USER_ID_PREFIXES
-                for pad, _ in ID_PADS
-            ]
-            + [',"user_id":null', ',"user_id":""'],
-            "anon_open": [f',"anonymous_id":"{_json_text(pad)}' for pad, _ in ID_PADS]
-            + [',"anonymous_id":null'],
-            "close": [f'{_json_text(pad)}"' for _, pad in ID_PADS],
-            "high": ["", *(str(i) for i in range(1, HIGH_DIGITS))],
-            "low": [*(str(i) for i in range(10_000)), *(f"{i:04d}" for i in range(10_000))],
-            "device": [f',"device_type":"{d}"' for d in DEVICE_NAMES] + [',"device_type":null'],
-            "agent": [f',"user_agent":"{ua}"' for ua in UAS] + [',"user_agent":null'],
-            "page": [
-                f',"page_url":"https://app.{slug}.com{path}"'
-                for slug in world.slugs
-                for path in PAGE_PATHS
-            ]
-            + [',"page_url":null'],
+            "close_agent": [c + d + a for c in closes for d in devices for a in agents],
+            "page": [f',"page_url":"{url}"' for url in self.pages] + [',"page_url":null'],
             "tail": [
                 f',"is_preview":{flag},"properties":{p}}}\n'
                 for flag in ("false", "true")
                 for p in self.properties
             ],
         }
-        self.base: dict[str, int] = {}
-        texts: list[str] = [""]  # index 0: the empty string, for omitted fields
-        for name, values in entries.items():
-            self.base[name] = len(texts)
-            texts.extend(values)
-        self.pool = _string_array(texts)
 
-    def clock(self, ms: np.ndarray) -> np.ndarray:
-        """'YYYY-MM-DDTHH:MM:SS' of epoch milliseconds, as a (rows x 19) byte block."""
-        seconds = ms // 1000 % 86_400
-        block = np.empty((len(ms), 19), np.uint8)
-        block[:, :10] = self._dates[(ms - _date_ms(self.first_day)) // DAY_MS]
-        block[:, 10] = ord("T")
-        block[:, 11:13] = _DIGITS[seconds // 3600]
-        block[:, 13] = ord(":")
-        block[:, 14:16] = _DIGITS[seconds // 60 % 60]
-        block[:, 16] = ord(":")
-        block[:, 17:19] = _DIGITS[seconds % 60]
-        return block
+    def _raw_groups(
+        self, world: _World, ends: list[str], digits: dict[str, list[str]]
+    ) -> dict[str, list[str]]:
+        """Column values for Parquet days: the same text without JSON syntax."""
+        return {
+            "end": ends,
+            "tenant": world.tenant_ids,
+            "event_type": list(EVENT_TYPES),
+            "user_open": [f"{pad}{prefix}" for prefix in USER_ID_PREFIXES for pad, _ in ID_PADS],
+            "open_pad": [pad for pad, _ in ID_PADS],
+            "close_pad": [pad for _, pad in ID_PADS],
+            **digits,
+            "device": list(DEVICE_NAMES),
+            "agent": list(UAS),
+            "page": self.pages,
+            "properties": self.properties,
+        }
+
+    def clock(self, ms: np.ndarray) -> list[np.ndarray]:
+        """'YYYY-MM-DDTHH:MM:SS' of epoch milliseconds: the date and time blocks."""
+        day = (ms - self.first_ms) // DAY_MS
+        return [
+            np.take(self._dates, day, axis=0),
+            np.take(self._times, ms % DAY_MS // 1000, axis=0),
+        ]
+
+    def millis(self, ms: np.ndarray) -> np.ndarray:
+        """'.mmm' of epoch milliseconds, as a (rows x 4) byte block."""
+        return np.take(self._millis, ms % 1000, axis=0)
+
+    def tenants(self, tenant: np.ndarray) -> np.ndarray:
+        """Tenant ids as a (rows x width) byte block."""
+        return np.take(self.tenant_text, tenant, axis=0)
 
 
-def _string_array(texts: list[str]) -> pa.Array:
-    """An Arrow string array straight from buffers (pa.array on a list imports pandas)."""
-    encoded = [text.encode() for text in texts]
-    offsets = np.zeros(len(encoded) + 1, np.int32)
-    np.cumsum([len(b) for b in encoded], out=offsets[1:])
-    return pa.StringArray.from_buffers(
-        len(encoded), pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(encoded))
-    )
+def _digit_groups() -> dict[str, list[str]]:
+    """A user number's decimal digits: 'high' (none for 0), then 'low', zero-padded or not."""
+    return {
+        "high": ["", *(str(i) for i in range(1, HIGH_DIGITS))],
+        "low": [*(str(i) for i in range(10_000)), *(f"{i:04d}" for i in range(10_000))],
+    }
+
+
+def _digits(values: np.ndarray) -> np.ndarray:
+    """Two decimal digits of values below 100, as a (rows x 2) byte block."""
+    return (np.stack([values // 10, values % 10], axis=1) + ord("0")).astype(np.uint8)
+
+
+def _text_table(texts: list[str]) -> np.ndarray:
+    """Texts of one width as an (entries x width) byte table; np.take(axis=0) reads it fast."""
+    return np.frombuffer("".join(texts).encode(), np.uint8).reshape(len(texts), -1)
 
 
 def _offset_text(minutes: int) -> str:
@@ -969,152 +1049,238 @@ def _property_texts() -> tuple[list[str], list[tuple[int, int]]]:
     return texts, ranges
 
 
-class _Lines:
-    """A file chunk as rows of segments; each segment indexes one string pool per row."""
+Parts = list[bytes | np.ndarray]  # fixed-width text: constants and (rows x k) byte blocks
 
-    def __init__(self, dictionaries: _Dictionaries, n: int) -> None:
-        self._dicts = dictionaries
+
+class _Texts:
+    """Strings made of segments, each a code into a pool or one row of a fixed-width block."""
+
+    def __init__(self, pool: _Pool, n: int) -> None:
+        self._pool = pool
         self._n = n
-        self._pools: list[pa.Array] = [dictionaries.pool]
-        self._size = len(dictionaries.pool)
-        self._columns: list[np.ndarray] = []
+        self._blocks: list[Parts] = []
+        self._size = pool.size  # strings in the pool and the blocks so far
+        # Per segment: codes, the index they are relative to, rows where it is present.
+        self._columns: list[tuple[np.ndarray, int, np.ndarray | bool]] = []
 
-    def constant(self, name: str, code: np.ndarray, present: np.ndarray | bool = True) -> None:
-        """A dictionary segment; rows where `present` is false get the empty string."""
-        self._columns.append(np.where(present, self._dicts.base[name] + code.astype(np.int64), 0))
+    def code(self, name: str, code: np.ndarray, present: np.ndarray | bool = True) -> _Texts:
+        """A pool segment; rows where `present` is false get the empty string."""
+        self._columns.append((code, self._pool.base[name], present))
+        return self
 
-    def per_row(self, texts: pa.Array, present: np.ndarray | bool = True) -> None:
-        self._columns.append(np.where(present, self._size + np.arange(self._n), 0))
-        self._pools.append(texts)
-        self._size += len(texts)
+    def block(self, parts: Parts, present: np.ndarray | bool = True) -> _Texts:
+        """A per-row segment: row i of the fixed-width text laid out from `parts`."""
+        self._columns.append((np.arange(self._n, dtype=np.int32), self._size, present))
+        self._blocks.append(parts)
+        self._size += self._n
+        return self
 
-    def render(self) -> tuple[memoryview, np.ndarray]:
-        """The chunk's bytes and the byte offset where each line ends."""
-        index = np.stack(self._columns, axis=1).astype(np.int32)
-        positions = pa.Array.from_buffers(pa.int32(), index.size, [None, pa.py_buffer(index)])
-        flat = pa.concat_arrays(self._pools).take(positions)
-        offsets = np.frombuffer(flat.buffers()[1], np.int32)[
-            flat.offset : flat.offset + len(flat) + 1
-        ]
-        data = memoryview(flat.buffers()[2])[offsets[0] : offsets[-1]]
-        ends = offsets[len(self._columns) :: len(self._columns)] - offsets[0]
-        return data, ends
-
-
-_HEX = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), np.uint8).reshape(256, 2)
-
-
-_DIGITS = np.frombuffer(b"".join(f"{i:02d}".encode() for i in range(100)), np.uint8).reshape(100, 2)
-
-
-def _fixed_texts(parts: list[bytes | np.ndarray]) -> pa.Array:
-    """Per-row strings of one width: constants and (rows x k) byte columns side by side."""
-    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
-    widths = [len(p) if isinstance(p, bytes) else p.shape[1] for p in parts]
-    block = np.empty((n, sum(widths)), np.uint8)
-    column = 0
-    for part, width in zip(parts, widths, strict=True):
-        block[:, column : column + width] = (
-            np.frombuffer(part, np.uint8) if isinstance(part, bytes) else part
+    def build(self, valid: np.ndarray | None = None) -> pa.StringArray:
+        """Row i: the concatenation of its segments; null where `valid` is false."""
+        positions = pa.Array.from_buffers(
+            pa.int32(), self._n * len(self._columns), [None, self._index()]
         )
+        flat = self._sources().take(positions)
+        # Every k-th offset of the k segments per row bounds the rows: no byte is copied.
+        offsets = np.frombuffer(flat.buffers()[1], np.int32)[flat.offset :: len(self._columns)]
+        validity = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+        return pa.StringArray.from_buffers(
+            self._n,
+            pa.py_buffer(np.ascontiguousarray(offsets)),
+            flat.buffers()[2],
+            validity,
+            -1 if valid is None else self._n - int(np.count_nonzero(valid)),
+        )
+
+    def _index(self) -> pa.Buffer:
+        """Row-major positions of every segment, written in place: no stack, no transpose."""
+        index = np.empty((self._n, len(self._columns)), np.int32)
+        for column, (code, base, present) in zip(index.T, self._columns, strict=True):
+            np.add(code, np.int32(base), out=column, casting="unsafe")
+            if present is not True:
+                column *= present  # absent: 0, the empty string
+        return pa.py_buffer(index)
+
+    def _sources(self) -> pa.StringArray:
+        """The pool, then every block's rows, in one array; blocks are laid out in place
+        (pa.concat_arrays would copy them again and rewrite the pool's offsets each time)."""
+        n, pool = self._n, self._pool
+        widths = [_width(parts) for parts in self._blocks]
+        data = np.empty(len(pool.data) + n * sum(widths), np.uint8)
+        data[: len(pool.data)] = pool.data
+        offsets, start = [pool.offsets], len(pool.data)
+        for parts, width in zip(self._blocks, widths, strict=True):
+            _fill(data[start : start + n * width].reshape(n, width), parts)
+            offsets.append(start + width * np.arange(1, n + 1, dtype=np.int32))
+            start += n * width
+        buffers = [None, pa.py_buffer(np.concatenate(offsets)), pa.py_buffer(data)]
+        return pa.Array.from_buffers(pa.string(), self._size, buffers)
+
+
+def _width(parts: Parts) -> int:
+    return sum(len(p) if isinstance(p, bytes) else p.shape[1] for p in parts)
+
+
+def _fill(block: np.ndarray, parts: Parts) -> None:
+    """Lay the parts side by side in a (rows x width) block."""
+    template = b"".join(p if isinstance(p, bytes) else bytes(p.shape[1]) for p in parts)
+    _rows(block)[...] = _rows(np.frombuffer(template, np.uint8)[None, :])  # every constant
+    column = 0
+    for part in parts:
+        width = len(part) if isinstance(part, bytes) else part.shape[1]
+        if isinstance(part, np.ndarray):
+            _rows(block[:, column : column + width])[...] = _rows(part)
         column += width
-    offsets = (np.arange(n + 1, dtype=np.int32) * block.shape[1]).tobytes()
+
+
+def _fixed_block(parts: Parts) -> np.ndarray:
+    """Per-row text of one width: constants and (rows x k) byte blocks side by side."""
+    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
+    block = np.empty((n, _width(parts)), np.uint8)
+    _fill(block, parts)
+    return block
+
+
+def _rows(block: np.ndarray) -> np.ndarray:
+    """A (rows x k) byte block as rows of one k-byte item: NumPy copies them 2-3x faster."""
+    return block.view(f"V{block.shape[1]}")
+
+
+def _fixed_strings(parts: Parts) -> pa.Array:
+    """Per-row text of one width as Arrow strings."""
+    block = _fixed_block(parts)
+    n, width = block.shape
+    offsets = (np.arange(n + 1, dtype=np.int32) * width).tobytes()
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
+
+
+_HEX_PAIRS = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), np.uint16)
 
 
 def _hex(values: np.ndarray, digits: int) -> np.ndarray:
     """The last `digits` lowercase hex digits of uint64 values, as a (rows x digits) block."""
-    pairs = _HEX[values.astype(">u8").view(np.uint8).reshape(-1, 8)]
-    return pairs.reshape(-1, 16)[:, 16 - digits :]
+    pairs = np.take(_HEX_PAIRS, values.astype(">u8").view(np.uint8))  # two digits a byte
+    return pairs.view(np.uint8).reshape(-1, 16)[:, 16 - digits :]
 
 
-def _millis(ms: np.ndarray) -> np.ndarray:
-    """'.mmm' of epoch milliseconds, as a (rows x 4) byte block."""
-    block = np.empty((len(ms), 4), np.uint8)
-    block[:, 0] = ord(".")
-    block[:, 1] = ord("0") + ms % 1000 // 100
-    block[:, 2:] = _DIGITS[ms % 100]
-    return block
+@dataclass
+class _Fields:
+    """A chunk's events as codes and byte blocks: what JSON lines and Parquet columns share.
 
-
-def _render(
-    world: _World, dicts: _Dictionaries, frame: Frame, salt: np.uint64
-) -> tuple[memoryview, np.ndarray]:
-    """JSON lines for a frame chunk (SPEC §2.1), per-event details hashed from its key.
-
-    Fixed-width fields come first, in one block per row: key order is free in JSON.
-    Hash use: h[0] type, identity, page; h[1] agent; h[2] id padding; h[3] property
-    variant; the session's hash: clock format, sent_at, device_type (one SDK build).
+    Codes are int32 indices into pool groups; timestamps are Parts: date, time (, millis).
     """
-    n = len(frame["key"])
+
+    event_id: np.ndarray  # (rows x 16) hex
+    session_id: np.ndarray  # (rows x 12) hex
+    received_at: Parts  # 'YYYY-MM-DDTHH:MM:SS.mmmZ'
+    tenant: np.ndarray
+    event_type: np.ndarray
+    occurred_at: Parts  # the browser's clock to the second, then occurred_end:
+    occurred_end: np.ndarray  # fraction and offset, an index in the 'end' group
+    sent_at: Parts
+    sent_end: np.ndarray
+    has_sent: np.ndarray
+    user_open: np.ndarray  # prefix x ID_PADS index, or USER_NULL, USER_EMPTY, USER_OMITTED
+    user_high: np.ndarray  # index in 'high': user number // 10**4
+    user_low: np.ndarray  # index in 'low': the last four digits, zero-padded after 'high'
+    user_pad: np.ndarray  # ID_PADS index
+    anon_open: np.ndarray  # ID_PADS index, or ANON_NULL, ANON_OMITTED
+    anonymous_id: np.ndarray  # (rows x 16) hex
+    device: np.ndarray  # DEVICE_NAMES index; len(DEVICE_NAMES): null
+    agent: np.ndarray  # UAS index; len(UAS): null
+    page: np.ndarray  # tenant x PAGE_PATHS index; past the last: null
+    preview: np.ndarray  # is_preview
+    properties: np.ndarray
+
+    @property
+    def has_user(self) -> np.ndarray:
+        return self.user_open < USER_OPENS
+
+    @property
+    def has_anon(self) -> np.ndarray:
+        return self.anon_open < len(ID_PADS)
+
+
+def _fields(world: _World, dicts: _Dictionaries, frame: Frame, salt: np.uint64) -> _Fields:
+    """The values of a frame chunk's events (SPEC §2.1), per-event details hashed from its key.
+
+    Hash use: h[0] type, identity, page; h[1] id padding; h[2] agent, property variant;
+    the session's hash: clock format, sent_at, device_type (one SDK build).
+    """
     key = frame["key"]
-    h = [_mix(key ^ salt ^ np.uint64(0x9E37 * (i + 1))) for i in range(4)]
-    kind, tenant, retry = frame["kind"], frame["tenant"].astype(np.int64), frame["retry"]
+    h = [_mix(key ^ salt ^ np.uint64(0x9E37 * (i + 1))) for i in range(3)]
+    kind, tenant, retry = frame["kind"], frame["tenant"], frame["retry"]
     received = frame["t_ms"] + frame["recv_delay"]
-    lines = _Lines(dicts, n)
-    lines.per_row(
-        _fixed_texts(
-            [
-                b'{"event_id":"',
-                _hex(_mix(key ^ ~salt), 16),
-                b'","session_id":"',
-                _hex(frame["session"], 12),
-                b'","received_at":"',
-                dicts.clock(received),
-                _millis(received),
-                b'Z"',
-            ]
-        )
-    )
-    event_type = (_unit(h[0], 0)[:, None] >= TYPE_THRESHOLDS[kind]).sum(axis=1)
-    event_type = np.minimum(event_type, IDENTIFY)
+    type_index = kind.astype(np.int32) * 2**16 + h[0].astype(np.uint16)
+    event_type = np.take(EVENT_TYPE_TABLE, type_index).astype(np.int32)
     # A conflicting retry: the SDK rebuilt the event, so its details differ from the original.
     conflict = retry == RETRY_CONFLICT
-    event_type = np.where(conflict & (event_type == 0), 1, event_type)
-    lines.constant("head", tenant * len(EVENT_TYPES) + event_type)
+    event_type[conflict & (event_type == 0)] = 1
     per_session = _mix(frame["session"] ^ salt)
-    _render_times(world, dicts, lines, frame, per_session)
-    _render_identity(lines, frame, world.id_style[tenant], event_type, h[0], h[2])
+    occurred, sent, has_sent = _times(world, dicts, frame, per_session)
+    user_open, high, low, user_pad, anon_open = _identity(
+        frame, np.take(world.id_style, tenant), event_type, h[0], h[1]
+    )
     device_missing = (_unit(per_session, 2) < 0.12) | (frame["device"] == BOT)  # UA decides
-    lines.constant("device", np.where(device_missing, len(DEVICE_NAMES), frame["device"]))
-    no_agent = (_unit(h[1], 3) < 0.01) & (kind != BOT_KIND)
-    lines.constant("agent", np.where(no_agent, len(UAS), frame["ua"]))
-    page = (h[0] >> np.uint64(48)).astype(np.int64) % len(PAGE_PATHS)
+    no_agent = (_unit(h[2], 0) < 0.01) & (kind != BOT_KIND)
+    page = (h[0] >> np.uint64(48)).astype(np.int32) % len(PAGE_PATHS)
     no_page = _unit(h[0], 2) < 0.02
-    page_code = tenant * len(PAGE_PATHS) + page
-    lines.constant("page", np.where(no_page, len(world.slugs) * len(PAGE_PATHS), page_code))
-    first = np.array([s for s, _ in dicts.property_ranges])[event_type]
-    sizes = np.array([c for _, c in dicts.property_ranges])[event_type]
-    variant = ((h[3] >> np.uint64(1)).astype(np.int64) + conflict) % sizes
-    preview = (kind == PREVIEW) * len(dicts.properties)
-    lines.constant("tail", preview + first + variant)
-    return lines.render()
+    first = np.take(dicts.property_first, event_type)
+    variant = ((h[2] >> np.uint64(33)).astype(np.int32) + conflict) % np.take(
+        dicts.property_count, event_type
+    )
+    return _Fields(
+        event_id=_hex(_mix(key ^ ~salt), 16),
+        session_id=_hex(frame["session"], 12),
+        received_at=[*dicts.clock(received), dicts.millis(received), b"Z"],
+        tenant=tenant,
+        event_type=event_type,
+        occurred_at=occurred[0],
+        occurred_end=occurred[1],
+        sent_at=sent[0],
+        sent_end=sent[1],
+        has_sent=has_sent,
+        user_open=user_open,
+        user_high=high,
+        user_low=low,
+        user_pad=user_pad,
+        anon_open=anon_open,
+        anonymous_id=_hex(frame["browser"], 16),
+        device=np.where(device_missing, len(DEVICE_NAMES), frame["device"]),
+        agent=np.where(no_agent, len(UAS), frame["ua"]),
+        page=np.where(no_page, len(dicts.pages), tenant * len(PAGE_PATHS) + page),
+        preview=kind == PREVIEW,
+        properties=first + variant,
+    )
 
 
-def _render_times(
-    world: _World, dicts: _Dictionaries, lines: _Lines, frame: Frame, h: np.ndarray
-) -> None:
-    """occurred_at and sent_at on the session's skewed browser clock, Z or local offset."""
+def _times(
+    world: _World, dicts: _Dictionaries, frame: Frame, h: np.ndarray
+) -> tuple[tuple[Parts, np.ndarray], tuple[Parts, np.ndarray], np.ndarray]:
+    """occurred_at and sent_at on the session's skewed browser clock, Z or local offset.
+
+    Each is a clock and its 'end' code (fraction, suffix); then whether sent_at is sent.
+    """
     t = frame["t_ms"]
     skew = _session_skew(frame["session"])
-    day = np.clip((t - _date_ms(dicts.first_day)) // DAY_MS, 0, world.offsets.shape[1] - 1)
+    days = world.offsets.shape[1]
+    day = np.clip((t - dicts.first_ms) // DAY_MS, 0, days - 1)
     style = _unit(h, 0)
     with_offset = style >= 0.75
     with_fraction = (style < 0.6) | (style >= 0.8)
-    offset = np.where(with_offset, world.offsets[frame["tenant"], day].astype(np.int64), 0)
-    suffix = np.where(with_offset, dicts.suffix_code[offset + OFFSET_SPAN], 0)
+    offset = np.take(world.offsets.ravel(), frame["tenant"] * days + day).astype(np.int32)
+    offset = np.where(with_offset, offset, 0)
+    suffix = np.where(with_offset, np.take(dicts.suffix_code, offset + OFFSET_SPAN), 0)
     has_sent = _unit(h, 1) >= 0.03  # older SDKs send no sent_at: R4 then trusts occurred_at
     # Without sent_at nothing corrects the clock, so keep it near: a clock minutes ahead
     # would make an unintended future_timestamp line (R1).
     skew = np.where(has_sent, skew, np.clip(skew, -3_000, 3_000))
-    for name, stamp, present in (
-        ("occurred_at", t + skew, True),
-        ("sent_at", t + frame["sent_delay"] + skew, has_sent),
-    ):
+    stamps = []
+    for stamp in (t + skew, t + frame["sent_delay"] + skew):
         local = stamp + offset * 60_000
-        lines.per_row(_fixed_texts([f',"{name}":"'.encode(), dicts.clock(local)]), present)
-        code = np.where(with_fraction, 1 + local % 1000, 0) * dicts.suffixes + suffix
-        lines.constant("fraction", code, present)
+        fraction = np.where(with_fraction, 1 + (local % 1000).astype(np.int32), 0)
+        stamps.append((dicts.clock(local), fraction * dicts.suffixes + suffix))
+    return stamps[0], stamps[1], has_sent
 
 
 def _session_skew(session: np.ndarray) -> np.ndarray:
@@ -1124,49 +1290,124 @@ def _session_skew(session: np.ndarray) -> np.ndarray:
     return (v * spread).astype(np.int64)
 
 
-def _render_identity(
-    lines: _Lines,
-    frame: Frame,
-    style: np.ndarray,
-    event_type: np.ndarray,
-    h: np.ndarray,
-    h_pad: np.ndarray,
-) -> None:
-    """user_id / anonymous_id: both, one of them, padded with white space, null or omitted."""
+def _identity(
+    frame: Frame, style: np.ndarray, event_type: np.ndarray, h: np.ndarray, h_pad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """user_id / anonymous_id: both, one of them, padded with white space, null or omitted.
+
+    Returns the user_id opening, 'high' and 'low' codes and padding, and the anonymous_id's.
+    """
     kind = frame["kind"]
     identified = (kind == USER) | (kind == PREVIEW)
     u = _unit(h, 1)
     both = identified & ((u < 0.85) | (event_type == IDENTIFY) | (kind == PREVIEW))
     user_only = identified & ~both & (u >= 0.95)  # server-side calls carry no browser id
     has_user = both | user_only
-    has_anon = ~user_only
-    pad = np.where(_unit(h_pad, 0) < 0.004, 1 + (_unit(h_pad, 1) * 4).astype(np.int64), 0)
-    anon_pad = np.where(_unit(h_pad, 2) < 0.004, 1 + (_unit(h_pad, 3) * 4).astype(np.int64), 0)
+    pad = np.where(_unit(h_pad, 0) < 0.004, 1 + (_unit(h_pad, 1) * 4).astype(np.int32), 0)
+    anon_pad = np.where(_unit(h_pad, 2) < 0.004, 1 + (_unit(h_pad, 3) * 4).astype(np.int32), 0)
     # Visitors' missing user_id: omitted, null, or an empty string (absent too, R3).
-    absent_user = np.where(kind == VISITOR, np.where(u < 0.7, -1, np.where(u < 0.99, 0, 1)), -1)
-    user_open = np.where(
-        has_user, style * len(ID_PADS) + pad, len(USER_ID_PREFIXES) * len(ID_PADS) + absent_user
-    )
-    lines.constant("user_open", user_open, has_user | (absent_user >= 0))
+    absent = np.where(u < 0.7, USER_OMITTED, np.where(u < 0.99, USER_NULL, USER_EMPTY))
+    absent = np.where(kind == VISITOR, absent, USER_OMITTED)
+    user_open = np.where(has_user, style * len(ID_PADS) + pad, absent)
     # Decimal digits from two dictionaries, 'high' then zero-padded 'low' (no per-row format).
-    high, low = np.divmod(frame["user_num"], 10_000)
-    lines.constant("high", high, has_user)
-    lines.constant("low", np.where(high > 0, 10_000 + low, low), has_user)
-    lines.constant("close", pad, has_user)
-    anon_absent = np.where(u < 0.975, -1, len(ID_PADS))  # omitted or null when missing
-    anon_open = np.where(has_anon, anon_pad, anon_absent)
-    lines.constant("anon_open", anon_open, has_anon | (anon_absent >= 0))
-    lines.per_row(_fixed_texts([_hex(frame["browser"], 16)]), has_anon)
-    lines.constant("close", anon_pad, has_anon)
+    high, low = np.divmod(frame["user_num"].astype(np.int32), 10_000)
+    low = np.where(high > 0, 10_000 + low, low)
+    anon_absent = np.where(u < 0.975, ANON_OMITTED, ANON_NULL)
+    anon_open = np.where(user_only, anon_absent, anon_pad)
+    return user_open, high, low, pad, anon_open
+
+
+def _json_lines(dicts: _Dictionaries, f: _Fields) -> pa.StringArray:
+    """One JSON line per event, line break included; fixed-width fields first (key order
+    is free in JSON), neighbours merged into one segment where their combinations are few."""
+    lines = _Texts(dicts.json, len(f.tenant))
+    n_agents, n_devices = len(UAS) + 1, len(DEVICE_NAMES) + 1
+    has_user, has_anon = f.has_user, f.has_anon
+    head = [b'{"event_id":"', f.event_id, b'","session_id":"', f.session_id]
+    head += [b'","received_at":"', *f.received_at, b'","tenant_id":"', dicts.tenants(f.tenant)]
+    lines.block([*head, b'","occurred_at":"', *f.occurred_at])
+    lines.code("end", f.occurred_end)
+    lines.block([b',"sent_at":"', *f.sent_at], f.has_sent)
+    lines.code("end", f.sent_end, f.has_sent)
+    lines.code("type_user", f.event_type * (USER_OMITTED + 1) + f.user_open)
+    lines.code("high", f.user_high, has_user)
+    lines.code("low", f.user_low, has_user)
+    user_close = np.where(has_user, f.user_pad, NO_PAD)
+    lines.code("close_anon", user_close * (ANON_OMITTED + 1) + f.anon_open)
+    lines.block([f.anonymous_id], has_anon)
+    anon_close = np.where(has_anon, f.anon_open, NO_PAD)
+    lines.code("close_agent", (anon_close * n_devices + f.device) * n_agents + f.agent)
+    lines.code("page", f.page)
+    lines.code("tail", f.preview * len(dicts.properties) + f.properties)
+    return lines.build()
+
+
+def _columns(dicts: _Dictionaries, f: _Fields) -> pa.Table:
+    """The same events as Parquet columns: RFC 3339 text, boolean is_preview, JSON properties."""
+    n, raw = len(f.tenant), dicts.raw
+    has_user, has_anon = f.has_user, f.has_anon
+    user = _Texts(raw, n).code("user_open", f.user_open, has_user)
+    user.code("high", f.user_high, has_user).code("low", f.user_low, has_user)
+    anon = _Texts(raw, n).code("open_pad", f.anon_open, has_anon).block([f.anonymous_id], has_anon)
+    properties = _dictionary_column(raw, "properties", f.properties)
+    columns = {
+        "event_id": _fixed_strings([f.event_id]),
+        "tenant_id": _dictionary_column(raw, "tenant", f.tenant),
+        "event_type": _dictionary_column(raw, "event_type", f.event_type),
+        "occurred_at": _Texts(raw, n).block(f.occurred_at).code("end", f.occurred_end).build(),
+        "sent_at": _Texts(raw, n).block(f.sent_at).code("end", f.sent_end).build(f.has_sent),
+        "received_at": _fixed_strings(f.received_at),
+        "user_id": user.code("close_pad", f.user_pad, has_user).build(
+            has_user | (f.user_open == USER_EMPTY)
+        ),
+        "anonymous_id": anon.code("close_pad", f.anon_open, has_anon).build(has_anon),
+        "session_id": _fixed_strings([f.session_id]),
+        "device_type": _dictionary_column(raw, "device", f.device, len(DEVICE_NAMES)),
+        "user_agent": _dictionary_column(raw, "agent", f.agent, len(UAS)),
+        "page_url": _dictionary_column(raw, "page", f.page, len(dicts.pages)),
+        "is_preview": _booleans(f.preview),
+        "properties": pa.ExtensionArray.from_storage(pa.json_(), properties),
+    }
+    return pa.Table.from_pydict(columns, schema=PARQUET_SCHEMA)
+
+
+def _booleans(values: np.ndarray) -> pa.Array:
+    """An Arrow boolean array straight from bits (pa.array on NumPy imports pandas)."""
+    bits = pa.py_buffer(np.packbits(values, bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, bits])
+
+
+def _dictionary_column(
+    pool: _Pool, name: str, code: np.ndarray, null: int | None = None
+) -> pa.StringArray:
+    """One value per row from a pool group; `code == null` marks a null."""
+    index = code.astype(np.int32)
+    validity = None if null is None else pa.py_buffer(np.packbits(code != null, bitorder="little"))
+    if validity is not None:
+        index[code == null] = 0  # any index in range: the row is null
+    positions = pa.Array.from_buffers(pa.int32(), len(index), [validity, pa.py_buffer(index)])
+    return pool.group(name).take(positions)
 
 
 # --------------------------------------------------------------------------- day files
 
 FORMATS = ("jsonl.gz", "jsonl", "ndjson", "ndjson.gz", "parquet")
-PARQUET_COLUMNS = {name: "VARCHAR" for name in EVENT_COLUMNS} | {
-    "is_preview": "BOOLEAN",
-    "properties": "JSON",
-}
+PARQUET_SCHEMA = pa.schema(
+    [(name, pa.string()) for name in EVENT_COLUMNS[:-2]]
+    + [("is_preview", pa.bool_()), ("properties", pa.json_())]
+)
+# Few distinct values: dictionary encoding pays. Ids and clocks would only fill dictionaries.
+DICTIONARY_COLUMNS = [
+    "tenant_id",
+    "event_type",
+    "device_type",
+    "user_agent",
+    "page_url",
+    "properties",
+]
+WORKERS = 2  # SPEC §6 measures on two cores
+BATCH_ROWS = 100_000  # days rendered together: per-call costs vanish, two workers stay busy
+IN_FLIGHT = 1  # months queued while the next is drawn: 3 months in memory at most
 
 
 @dataclass
@@ -1175,14 +1416,27 @@ class _Written:
     events: int = 0
     malformed: int = 0
 
+    def add(self, other: _Written) -> None:
+        self.files += other.files
+        self.events += other.events
+        self.malformed += other.malformed
+
 
 @dataclass(frozen=True)
 class _DayJob:
     day: int  # day index from the first day
     path: Path
     fmt: str
-    frame: Frame
+    rows: int  # events received that day
     malformed: tuple[int, ...]  # kind of each broken line (index in MALFORMED_KINDS)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Consecutive days of one kind (JSON lines or Parquet) and their events in order."""
+
+    frame: Frame
+    jobs: list[_DayJob]
 
 
 def _write_events(
@@ -1191,7 +1445,7 @@ def _write_events(
     rng: np.random.Generator,
     progress: Callable[[int, int], None] | None,
 ) -> _Written:
-    """One file per UTC day of receipt; a month is generated while the last one is written."""
+    """One file per UTC day of receipt; months are drawn while earlier ones are written."""
     plan = world.plan
     written = _Written()
     if plan.options.events == 0:
@@ -1205,24 +1459,33 @@ def _write_events(
     report(0, target)
     carry: Frame | None = None
     first_key, cycle = 0, 0
-    with ThreadPoolExecutor(max_workers=2) as workers:
-        previous: list[Future[tuple[int, int]]] = []
+    with ThreadPoolExecutor(max_workers=WORKERS) as workers:
+        pending: deque[list[Future[_Written]]] = deque()
         for month in range(plan.options.months):
             days = plan.month_days(month)
             if not len(days):
                 break
-            frame = _month_frame(world, month, rng, first_key)
-            first_key += int(np.count_nonzero(frame["retry"] == 0))
-            parts, carry = _received_by_day(
-                plan, frame if carry is None else _concat([carry, frame]), days
-            )
-            jobs, cycle = _day_jobs(folder, plan, formats, days, parts, rng, cycle)
-            current = [workers.submit(_write_day, world, dicts, job, salt) for job in jobs]
-            _collect(previous, written, report, target)
-            previous = current
-        _collect(previous, written, report, target)
+            rows, first_key = _month_rows(world, month, rng, first_key, carry)
+            frame, cuts, carry = _received_by_day(plan, rows, days)
+            jobs, cycle = _day_jobs(folder, plan, formats, days, np.diff(cuts), rng, cycle)
+            batches = _batches(frame, cuts, jobs)
+            pending.append([workers.submit(_write_batch, world, dicts, b, salt) for b in batches])
+            while len(pending) > IN_FLIGHT:
+                _collect(pending.popleft(), written, report, target)
+        while pending:
+            _collect(pending.popleft(), written, report, target)
     report(target, target)
     return written
+
+
+def _month_rows(
+    world: _World, month: int, rng: np.random.Generator, first_key: int, carry: Frame | None
+) -> tuple[Frame, int]:
+    """A month's events after the previous month's late ones, and the next month's first key;
+    the parts die on return, so only the concatenation stays in memory (SPEC §6 at 100 M)."""
+    frame, copies = _month_frame(world, month, rng, first_key)
+    parts = [frame, copies] if carry is None else [carry, frame, copies]
+    return _concat(parts), first_key + len(frame["key"])
 
 
 def _day_jobs(
@@ -1230,33 +1493,42 @@ def _day_jobs(
     plan: _Plan,
     formats: np.ndarray,
     days: np.ndarray,
-    parts: list[Frame],
+    rows: np.ndarray,
     rng: np.random.Generator,
     cycle: int,
 ) -> tuple[list[_DayJob], int]:
     """One job per day; broken lines go to JSON days, their kinds taken round-robin."""
     jobs = []
-    for day, part in zip(days.tolist(), parts, strict=True):
+    for day, count in zip(days.tolist(), rows.tolist(), strict=True):
         fmt = FORMATS[formats[day]]
         rate = 0.0 if fmt == "parquet" else plan.options.malformed_rate
-        bad = rng.binomial(len(part["key"]), rate)
+        bad = rng.binomial(count, rate)
         kinds = tuple(MALFORMED_CYCLE[(cycle + j) % len(MALFORMED_CYCLE)] for j in range(bad))
         cycle += bad
-        jobs.append(_DayJob(day, _day_path(folder, plan, day, fmt), fmt, part, kinds))
+        jobs.append(_DayJob(day, _day_path(folder, plan, day, fmt), fmt, count, kinds))
     return jobs, cycle
 
 
+def _batches(frame: Frame, cuts: np.ndarray, jobs: list[_DayJob]) -> list[_Batch]:
+    """Runs of JSON days closed once they hold BATCH_ROWS events; each Parquet day alone."""
+    batches, first = [], 0
+    for i, job in enumerate(jobs):
+        kind_ends = i + 1 == len(jobs) or "parquet" in (job.fmt, jobs[i + 1].fmt)
+        if kind_ends or cuts[i + 1] - cuts[first] >= BATCH_ROWS:
+            rows = slice(int(cuts[first]), int(cuts[i + 1]))
+            batches.append(_Batch(_take(frame, rows), jobs[first : i + 1]))
+            first = i + 1
+    return batches
+
+
 def _collect(
-    futures: list[Future[tuple[int, int]]],
+    futures: list[Future[_Written]],
     written: _Written,
     report: Callable[[int, int], None],
     total: int,
 ) -> None:
     for future in futures:
-        events, malformed = future.result()
-        written.files += 1
-        written.events += events
-        written.malformed += malformed
+        written.add(future.result())
         report(min(written.events, total), total)
 
 
@@ -1268,16 +1540,29 @@ def _day_formats(rng: np.random.Generator, days: int) -> np.ndarray:
     return formats
 
 
-def _received_by_day(plan: _Plan, frame: Frame, days: np.ndarray) -> tuple[list[Frame], Frame]:
-    """Split by UTC day of receipt, in receipt order; later arrivals carry to the next month."""
+def _received_by_day(
+    plan: _Plan, frame: Frame, days: np.ndarray
+) -> tuple[Frame, np.ndarray, Frame]:
+    """Sort by receipt time and cut by UTC day of receipt; later arrivals carry over.
+
+    Returns the month's events, the row where each day starts (and the end), the carry.
+    Consumes `frame`: each column is released once sorted, to keep one copy in memory.
+    """
     received = frame["t_ms"] + frame["recv_delay"]
-    order = np.lexsort((frame["key"], received))
-    order = order[received[order] < plan.cutoff_ms]  # later ones have not arrived yet
-    frame, received = _take(frame, order), received[order]
+    # Ties go by row: a unique key lets the fast unstable sort give one order. It fits in
+    # int64: a month's receipts span under 2**32 ms, and it holds under 2**31 rows.
+    rows = len(received)
+    base = received.min(initial=plan.cutoff_ms)
+    order = np.argsort((received - base) * rows + np.arange(rows))
+    received = np.take(received, order)
+    arrived = np.searchsorted(received, plan.cutoff_ms)  # later ones have not arrived yet
+    order = order[:arrived]
+    frame = {name: np.take(frame.pop(name), order) for name in list(frame)}
+    received = received[:arrived]
     bounds = plan.start_ms + np.append(days, days[-1] + 1) * DAY_MS
     cuts = np.searchsorted(received, bounds)
-    parts = [_take(frame, slice(cuts[i], cuts[i + 1])) for i in range(len(days))]
-    return parts, _take(frame, slice(cuts[-1], None))
+    carry = _take(frame, slice(cuts[-1], None))
+    return _take(frame, slice(cuts[0], cuts[-1])), cuts - cuts[0], carry
 
 
 def _day_path(folder: Path, plan: _Plan, day: int, fmt: str) -> Path:
@@ -1285,83 +1570,118 @@ def _day_path(folder: Path, plan: _Plan, day: int, fmt: str) -> Path:
     return folder / f"{when:%Y/%m/%d}" / f"events-{when:%Y-%m-%d}.{fmt}"
 
 
-def _write_day(
-    world: _World, dicts: _Dictionaries, job: _DayJob, salt: np.uint64
-) -> tuple[int, int]:
-    """Render, compress and atomically write one day; returns (events, malformed lines)."""
-    job.path.parent.mkdir(parents=True, exist_ok=True)
-    pieces = _day_pieces(world, dicts, job, salt)
-    if job.fmt == "parquet":
-        _write_atomic(job.path, lambda temporary: _to_parquet(pieces, temporary))
-    elif job.fmt.endswith(".gz"):
-        _write_atomic(job.path, _gzip(pieces))
-    else:
-        _write_atomic(job.path, list(pieces))
-    return len(job.frame["key"]), len(job.malformed)
+def _write_batch(world: _World, dicts: _Dictionaries, batch: _Batch, salt: np.uint64) -> _Written:
+    """Render a batch chunk by chunk and hand each day file its rows, in order."""
+    parquet = batch.jobs[0].fmt == "parquet"
+    stream = _Stream(_rendered(world, dicts, batch.frame, salt, parquet))
+    for job in batch.jobs:
+        job.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = _temporary(job.path)
+        if parquet:
+            _write_parquet(temporary, stream.take(job.rows))
+        else:
+            _write_lines(world, job, temporary, stream.take(job.rows))
+        os.replace(temporary, job.path)
+    events = sum(job.rows for job in batch.jobs)
+    malformed = sum(len(job.malformed) for job in batch.jobs)
+    return _Written(len(batch.jobs), events, malformed)
 
 
-def _day_pieces(world: _World, dicts: _Dictionaries, job: _DayJob, salt: np.uint64):
-    """The file's bytes in pieces, broken lines slipped in at random places."""
-    rng = np.random.default_rng([world.plan.options.seed, job.day, 2])
-    n = len(job.frame["key"])
+def _rendered(
+    world: _World, dicts: _Dictionaries, frame: Frame, salt: np.uint64, parquet: bool
+) -> Iterator[pa.StringArray | pa.Table]:
+    """The events rendered CHUNK_ROWS at a time: JSON lines, or Parquet columns."""
+    for start in range(0, len(frame["key"]), CHUNK_ROWS):
+        fields = _fields(world, dicts, _take(frame, slice(start, start + CHUNK_ROWS)), salt)
+        yield _columns(dicts, fields) if parquet else _json_lines(dicts, fields)
+
+
+class _Stream:
+    """Rendered chunks handed out as runs of rows, wherever the chunks end."""
+
+    def __init__(self, chunks: Iterator[pa.StringArray | pa.Table]) -> None:
+        self._chunks = chunks
+        self._rest: pa.StringArray | pa.Table | None = None  # rows not handed out yet
+
+    def take(self, count: int) -> Iterator[pa.StringArray | pa.Table]:
+        while count:
+            if self._rest is None or not len(self._rest):
+                self._rest = next(self._chunks)
+            part = self._rest.slice(0, count)
+            self._rest = self._rest.slice(len(part))
+            count -= len(part)
+            yield part
+
+
+def _write_lines(
+    world: _World, job: _DayJob, temporary: Path, parts: Iterator[pa.StringArray]
+) -> None:
+    """JSON lines as they come, gzipped or not; the day's broken lines go in at random rows."""
+    bad, where = _malformed_lines(world, job)
+    # Level 1: compression is the main cost of generation, and the ratio barely matters.
+    gzipped = job.fmt.endswith(".gz")
+    packer = isal_zlib.compressobj(1, isal_zlib.DEFLATED, 31) if gzipped else None
+    with open(temporary, "wb") as handle:
+
+        def write(data: bytes | memoryview) -> None:
+            handle.write(data if packer is None else packer.compress(data))
+
+        row, taken = 0, 0
+        for lines in parts:
+            data, offsets = _line_bytes(lines)
+            cursor = int(offsets[0])
+            while taken < len(bad) and where[taken] <= row + len(lines):
+                cut = int(offsets[where[taken] - row])
+                write(data[cursor:cut])
+                write(bad[taken])
+                cursor, taken = cut, taken + 1
+            write(data[cursor : int(offsets[-1])])
+            row += len(lines)
+        for line in bad[taken:]:  # a day without events: its broken lines only
+            write(line)
+        if packer is not None:
+            handle.write(packer.flush())
+
+
+def _line_bytes(lines: pa.StringArray) -> tuple[memoryview, np.ndarray]:
+    """The bytes under a (sliced) string array, and where each line starts, plus the end."""
+    start = lines.offset
+    offsets = np.frombuffer(lines.buffers()[1], np.int32)[start : start + len(lines) + 1]
+    return memoryview(lines.buffers()[2]), offsets.astype(np.int64)
+
+
+def _write_parquet(temporary: Path, parts: Iterator[pa.Table]) -> None:
+    """One row group per rendered chunk; an empty day is a valid file without rows."""
+    with pq.ParquetWriter(temporary, PARQUET_SCHEMA, use_dictionary=DICTIONARY_COLUMNS) as writer:
+        for table in parts:
+            writer.write_table(table)
+
+
+def _malformed_lines(world: _World, job: _DayJob) -> tuple[list[bytes], list[int]]:
+    """A day's broken lines and the row each goes before, drawn from the day's own seed."""
+    # Python's generator: a few scalar draws a line, where NumPy's cost microseconds each.
+    rng = random.Random(f"malformed/{world.plan.options.seed}/{job.day}")
     day_ms = world.plan.start_ms + job.day * DAY_MS
     span = min(DAY_MS, world.plan.cutoff_ms - day_ms)
     bad = [
-        _malformed_line(world, rng, kind, day_ms + int(rng.integers(0, span)))
-        for kind in job.malformed
+        _malformed_line(world, rng, kind, day_ms + rng.randrange(span)) for kind in job.malformed
     ]
-    where = np.sort(rng.integers(0, n + 1, len(bad)))
-    taken = 0
-    for start in range(0, max(n, 1), CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, n)
-        data, ends = _render(world, dicts, _take(job.frame, slice(start, stop)), salt)
-        cursor = 0
-        while taken < len(bad) and (where[taken] < stop or stop == n):
-            cut = int(ends[where[taken] - start - 1]) if where[taken] > start else 0
-            yield data[cursor:cut]
-            yield bad[taken]
-            cursor, taken = cut, taken + 1
-        yield data[cursor:]
+    return bad, sorted(rng.randrange(job.rows + 1) for _ in bad)
 
 
-def _gzip(pieces) -> list[bytes]:
-    """Level 1: the gzip cost dominates generation, and the ratio barely matters here."""
-    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # gzip header with mtime 0: stable bytes
-    out = [packer.compress(piece) for piece in pieces]
-    out.append(packer.flush())
-    return out
-
-
-def _to_parquet(pieces, temporary: Path) -> None:
-    """Same columns as the JSON lines; timestamps stay RFC 3339 text, properties JSON."""
-    staging = temporary.with_name(temporary.name + ".json.tmp")
-    with open(staging, "wb") as handle:
-        for piece in pieces:
-            handle.write(piece)
-    columns = ", ".join(f"{name}: '{kind}'" for name, kind in PARQUET_COLUMNS.items())
-    try:
-        with duckdb.connect(config={"threads": 1}) as con:  # one thread: stable row groups
-            con.execute(
-                f"COPY (SELECT * FROM read_json('{staging}', format = 'newline_delimited', "
-                f"columns = {{{columns}}})) TO '{temporary}' (FORMAT parquet)"
-            )
-    finally:
-        staging.unlink()
-
-
-def _malformed_line(world: _World, rng: np.random.Generator, kind: int, received_ms: int) -> bytes:
+def _malformed_line(world: _World, rng: random.Random, kind: int, received_ms: int) -> bytes:
     """One line that R1 must quarantine, for exactly one reason: MALFORMED_KINDS[kind]."""
-    tenant = world.tenant_ids[int(rng.integers(0, len(world.tenant_ids) - 1))]
+    tenant = world.tenant_ids[rng.randrange(0, len(world.tenant_ids) - 1)]
     event: dict[str, object] = {
-        "event_id": f"{int(rng.integers(0, 2**63)):016x}",
+        "event_id": f"{rng.randrange(0, 2**63):016x}",
         "tenant_id": tenant,
         "event_type": "sdk_loaded",
         "occurred_at": _iso(received_ms - 1800),
         "sent_at": _iso(received_ms - 300),
         "received_at": _iso(received_ms),
-        "user_id": str(int(rng.integers(100_000, 200_000))),
-        "anonymous_id": f"{int(rng.integers(0, 2**63)):016x}",
-        "session_id": f"{int(rng.integers(0, 2**47)):012x}",
+        "user_id": str(rng.randrange(100_000, 200_000)),
+        "anonymous_id": f"{rng.randrange(0, 2**63):016x}",
+        "session_id": f"{rng.randrange(0, 2**47):012x}",
         "device_type": "desktop",
         "user_agent": DESKTOP_UAS[0],
         "page_url": f"https://app.{world.slugs[0]}.com/dashboard",
@@ -1371,15 +1691,16 @@ def _malformed_line(world: _World, rng: np.random.Generator, kind: int, received
     _BREAKERS[MALFORMED_KINDS[kind]](event, rng)
     text = json.dumps(event, separators=(",", ":"))
     if MALFORMED_KINDS[kind] == "malformed_json":
-        text = text[: int(rng.integers(10, len(text) - 2))]  # cut before the closing brace
+        text = text[: rng.randrange(10, len(text) - 2)]  # cut before the closing brace
     return (text + "\n").encode()
 
 
 def _iso(ms: int) -> str:
-    return f"{datetime.fromtimestamp(ms // 1000, UTC):%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+    # time.strftime: a third of the cost of formatting an aware datetime.
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(ms // 1000))}.{ms % 1000:03d}Z"
 
 
-def _drop_or_null(event: dict[str, object], rng: np.random.Generator, *names: str) -> None:
+def _drop_or_null(event: dict[str, object], rng: random.Random, *names: str) -> None:
     for name in names:
         if rng.random() < 0.5:
             del event[name]
@@ -1387,8 +1708,8 @@ def _drop_or_null(event: dict[str, object], rng: np.random.Generator, *names: st
             event[name] = None
 
 
-def _no_identity(event: dict[str, object], rng: np.random.Generator) -> None:
-    variant = int(rng.integers(0, 3))
+def _no_identity(event: dict[str, object], rng: random.Random) -> None:
+    variant = rng.randrange(0, 3)
     if variant == 0:
         _drop_or_null(event, rng, "user_id", "anonymous_id")
     else:  # white space or empty strings only: absent once trimmed (R3)
@@ -1396,7 +1717,7 @@ def _no_identity(event: dict[str, object], rng: np.random.Generator) -> None:
         event["anonymous_id"] = "" if variant == 1 else None
 
 
-def _bad_time(event: dict[str, object], rng: np.random.Generator) -> None:
+def _bad_time(event: dict[str, object], rng: random.Random) -> None:
     choices = (
         "2025-13-45T10:00:00Z",
         "yesterday",
@@ -1404,7 +1725,7 @@ def _bad_time(event: dict[str, object], rng: np.random.Generator) -> None:
         "17/01/2025 10:00:00",
         "2025-02-30T08:00:00Z",
     )
-    variant = int(rng.integers(0, len(choices) + 2))
+    variant = rng.randrange(0, len(choices) + 2)
     if variant == len(choices):
         del event["occurred_at"]
     elif variant == len(choices) + 1:
@@ -1413,21 +1734,21 @@ def _bad_time(event: dict[str, object], rng: np.random.Generator) -> None:
         event["occurred_at"] = choices[variant]
 
 
-def _future_time(event: dict[str, object], rng: np.random.Generator) -> None:
+def _future_time(event: dict[str, object], rng: random.Random) -> None:
     """A browser clock months ahead, without sent_at so that R4 cannot correct it."""
-    received = datetime.strptime(str(event["received_at"]), "%Y-%m-%dT%H:%M:%S.%fZ")
-    ahead = received + timedelta(days=int(rng.integers(2, 400)))
+    received = datetime.fromisoformat(str(event["received_at"]))  # strptime: 10x slower
+    ahead = received + timedelta(days=rng.randrange(2, 400))
     event["occurred_at"] = f"{ahead:%Y-%m-%dT%H:%M:%S}Z"
     del event["sent_at"]
 
 
-def _oversized(event: dict[str, object], rng: np.random.Generator) -> None:
+def _oversized(event: dict[str, object], rng: random.Random) -> None:
     """A DOM snapshot pasted into properties: over the 32 KiB line limit."""
     chunk = '<div class="row"><span>cell</span></div>'
-    event["properties"] = {"dom_snapshot": chunk * int(rng.integers(850, 1300))}
+    event["properties"] = {"dom_snapshot": chunk * rng.randrange(850, 1300)}
 
 
-_BREAKERS: dict[str, Callable[[dict[str, object], np.random.Generator], None]] = {
+_BREAKERS: dict[str, Callable[[dict[str, object], random.Random], None]] = {
     "malformed_json": lambda event, rng: None,
     "missing_event_id": lambda event, rng: _drop_or_null(event, rng, "event_id"),
     "missing_tenant": lambda event, rng: _drop_or_null(event, rng, "tenant_id"),

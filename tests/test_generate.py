@@ -303,3 +303,39 @@ def test_zero_events_writes_accounts_only(tmp_path: Path) -> None:
     summary = generate(tmp_path, GenerateOptions(tenants=3, events=0, start_month="2025-01"))
     assert summary.files == 3 and summary.lines == 0
     assert not (tmp_path / "events").exists()
+
+
+def test_content_does_not_depend_on_chunking(tmp_path: Path, monkeypatch) -> None:
+    """Details are hashed from each event's key, and broken lines go in at row positions."""
+    options = GenerateOptions(
+        seed=9, tenants=6, months=1, events=20_000, start_month="2024-06", malformed_rate=0.01
+    )
+    generate(tmp_path / "a", options)
+    monkeypatch.setattr(generate_module, "CHUNK_ROWS", 997)  # chunks cross day files
+    monkeypatch.setattr(generate_module, "BATCH_ROWS", 1_500)
+    generate(tmp_path / "b", options)
+    paths = sorted((tmp_path / "a" / "events").rglob("events-*"))
+    assert {next(s for s in SUFFIXES if p.name.endswith(s)) for p in paths} == set(SUFFIXES)
+    for path in paths:
+        suffix = next(s for s in SUFFIXES if path.name.endswith(s))
+        other = tmp_path / "b" / path.relative_to(tmp_path / "a")
+        assert _read_lines(other, suffix) == _read_lines(path, suffix), path.name
+
+
+def test_parquet_columns_keep_the_json_types(landing) -> None:
+    """Text timestamps, a boolean is_preview and JSON properties, as the loader expects."""
+    folder, _ = landing
+    path = next((folder / "events").rglob("*.parquet"))
+    schema = pq.read_schema(path)
+    assert schema.names == list(generate_module.EVENT_COLUMNS)
+    assert {str(schema.field(n).type) for n in schema.names[:-2]} == {"string"}
+    assert str(schema.field("is_preview").type) == "bool"
+    assert pq.ParquetFile(path).schema.column(len(schema) - 1).logical_type.type == "JSON"
+
+
+def test_months_without_events_still_get_their_day_files(tmp_path: Path) -> None:
+    """Few events for many tenants and months: some months draw no event at all."""
+    options = GenerateOptions(tenants=50, months=12, events=200, start_month="2024-01")
+    summary = generate(tmp_path, options)
+    assert summary.files == 3 + 366  # 2024 is a leap year: one file per day, empty or not
+    assert summary.events > 0
