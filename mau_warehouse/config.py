@@ -136,6 +136,8 @@ def load_settings(home: str | Path | None = None) -> Settings:
         raise MauError(f"MAU_DUCKDB_THREADS must be a whole number, got {threads!r}") from exc
     return Settings(
         home=home,
-        duckdb_memory_limit=os.environ.get("MAU_DUCKDB_MEMORY_LIMIT", "4GB"),
+        # DuckDB spills beyond its limit; 1GB leaves every process (loader, dbt) room
+        # for Python and Arrow under the 2 GiB peak of SPEC §6.
+        duckdb_memory_limit=os.environ.get("MAU_DUCKDB_MEMORY_LIMIT", "1GB"),
         duckdb_threads=thread_count,
     )

@@ -22,10 +22,15 @@ from mau_warehouse.errors import MauError
 PUBLISHED_SCHEMAS = ("marts", "billing")
 
 
-def _configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def _set_session_zone(con: duckdb.DuckDBPyConnection) -> None:
     # Month and day boundaries are computed in explicit time zones (R5); the
     # session zone is UTC so that no figure depends on the machine's zone.
     con.execute("set TimeZone = 'UTC'")
+
+
+def _configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    _set_session_zone(con)
+    # Beyond the limit DuckDB spills to temp_directory, so memory stays bounded (§6).
     con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
     if settings.duckdb_threads:
         con.execute(f"set threads = {int(settings.duckdb_threads)}")
@@ -49,6 +54,15 @@ def connect_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
     _configure(con, settings)
     con.execute(resources.files("mau_warehouse").joinpath("sql/raw_schema.sql").read_text())
     return con
+
+
+def reading_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A second connection to the writer's database, for a thread that reads files
+    while the writer works (a connection serves one thread at a time). Session
+    settings are not inherited: the cursor gets the UTC zone of its own."""
+    cursor = con.cursor()
+    _set_session_zone(cursor)
+    return cursor
 
 
 def connect_serving(settings: Settings) -> duckdb.DuckDBPyConnection:

@@ -1,7 +1,8 @@
 """Device class from the user agent (R9), with the ua-parser rules (user-agents-ng).
 
-Parsing costs about a millisecond per string, so each batch parses its distinct
-user agents once, and only those of events that did not send a device_type.
+Parsing costs about a millisecond per string, so each chunk of lines parses its
+distinct user agents once (and the cache keeps them across chunks), and only those
+of events that did not send a device_type.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ def device_class(user_agent: str) -> str | None:
 
 
 def register_device_classes(con: duckdb.DuckDBPyConnection) -> None:
-    """Create temp table batch_device_classes(user_agent, device_class) for the batch."""
+    """Create temp table chunk_device_classes(user_agent, device_class) for the chunk."""
     agents = [
         row[0]
         for row in con.execute(
-            "select distinct user_agent from batch_classified "
+            "select distinct user_agent from chunk_classified "
             "where reason is null and device_type is null and user_agent is not null"
         ).fetchall()
     ]
@@ -43,6 +44,6 @@ def register_device_classes(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.register("parsed_device_classes", classes)
     con.execute(
-        "create or replace temp table batch_device_classes as select * from parsed_device_classes"
+        "create or replace temp table chunk_device_classes as select * from parsed_device_classes"
     )
     con.unregister("parsed_device_classes")

@@ -3,30 +3,51 @@
 A file's content is loaded once (the ledger keys on its SHA-256, R2); files are
 loaded in batches, each batch in one transaction, so a killed run leaves every
 file either loaded entirely or not at all (SPEC §7).
+
+Within a batch, a background thread reads files in pieces of lines while DuckDB
+classifies and inserts the lines already read, one chunk of about CHUNK_BYTES
+at a time: memory depends on these sizes, not on the size of a batch or a file
+(SPEC §6). The ingest report's counts are read back from the raw tables once the
+whole batch is in.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import resources
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from mau_warehouse.config import Settings
 from mau_warehouse.errors import MauError
 from mau_warehouse.ingest import accounts
 from mau_warehouse.ingest.devices import register_device_classes
 from mau_warehouse.ingest.discovery import LandingFile, discover, sha256_of
-from mau_warehouse.ingest.lines import UnreadableFile, read_lines
-from mau_warehouse.warehouse import connect_writer
+from mau_warehouse.ingest.lines import LINE_SCHEMA, UnreadableFile, read_lines
+from mau_warehouse.ingest.prefetch import Prefetch
+from mau_warehouse.warehouse import connect_writer, reading_cursor
 
 Progress = Callable[[str], None]
 # Every character Python's str.strip() removes: R3 trims surrounding white space,
 # Unicode spaces included.
 WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+# Text bytes classified per DuckDB pass. Lines stream through the pass, so this
+# bounds the classified rows DuckDB holds (about two thirds of the text), not
+# what Python holds; fewer passes mean fewer partial row groups to rewrite.
+CHUNK_BYTES = 256 * 1024 * 1024
+# Rows per Arrow record batch handed to DuckDB, which scans batches in parallel.
+SCAN_ROWS = 16 * 1024
+# Pieces (each up to lines.PIECE_BYTES) read ahead of DuckDB's scan.
+READ_AHEAD = 4
+# Threads hashing files: hashlib releases the GIL, so two files hash at once.
+HASH_THREADS = 2
 
 
 @dataclass
@@ -58,6 +79,7 @@ def _batch_bytes() -> int:
     return int(os.environ.get("MAU_INGEST_BATCH_BYTES", 256 * 1024 * 1024))
 
 
+@cache
 def _sql(name: str) -> str:
     return resources.files("mau_warehouse").joinpath(f"sql/{name}").read_text()
 
@@ -156,6 +178,136 @@ def _batches(files: list[tuple[LandingFile, str]]) -> list[list[tuple[LandingFil
     return batches
 
 
+Piece = tuple[int, pa.Table | UnreadableFile]
+CHUNK_SCHEMA = LINE_SCHEMA.insert(0, pa.field("load_id", pa.int32()))
+
+
+def _read_pieces(
+    cursor: duckdb.DuckDBPyConnection, files: list[tuple[int, LandingFile]]
+) -> Generator[Piece, None, None]:
+    """(load_id, lines) for every piece of every file, in order; (load_id, error)
+    when a file turns out unreadable, possibly after some of its pieces."""
+    for load_id, landing_file in files:
+        try:
+            for lines in read_lines(cursor, landing_file):
+                yield load_id, lines
+        except UnreadableFile as exc:
+            yield load_id, exc
+
+
+class _BatchLoader:
+    """Moves the lines of one batch into the raw tables (R1, R17), a chunk at a time.
+
+    Each chunk is one streaming DuckDB pass over the pieces the reader thread
+    delivers, so DuckDB works while files are read and Python holds only the
+    pieces read ahead. Chunks are large because every insert statement leaves a
+    partial row group behind that the checkpoint has to rewrite.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        files: dict[int, tuple[LandingFile, str, FileResult]],
+        key: str,
+        loaded_at: datetime,
+    ) -> None:
+        self.con, self.files, self.key, self.loaded_at = con, files, key, loaded_at
+        self.finished = False
+        self.failure: BaseException | None = None
+        self.unreadable: set[int] = set()  # files whose lines read so far must go
+
+    def load(self, pieces: Iterator[Piece]) -> None:
+        while not self.finished:
+            self._load_chunk(pieces)
+            if self.failure is not None:
+                raise self.failure
+
+    def _chunk(self, pieces: Iterator[Piece]) -> Iterator[pa.RecordBatch]:
+        """Record batches of pieces up to CHUNK_BYTES, pulled by DuckDB's scan.
+
+        Runs on DuckDB's threads: a failure is kept and raised after the pass,
+        rather than surfacing as a DuckDB error.
+        """
+        size = 0
+        while size < CHUNK_BYTES:
+            try:
+                load_id, lines = next(pieces)
+            except StopIteration:
+                self.finished = True
+                return
+            except BaseException as exc:  # re-raised by load()
+                self.failure, self.finished = exc, True
+                return
+            if isinstance(lines, UnreadableFile):
+                self._mark_unreadable(load_id, lines)
+                continue
+            size += lines.nbytes
+            load_ids = pa.array(np.full(lines.num_rows, load_id, dtype=np.int32))
+            yield from lines.add_column(0, "load_id", load_ids).to_batches(SCAN_ROWS)
+
+    def _mark_unreadable(self, load_id: int, error: UnreadableFile) -> None:
+        result = self.files[load_id][2]
+        result.status, result.error = "unreadable", f"unreadable: {error}"
+        self.unreadable.add(load_id)
+
+    def _load_chunk(self, pieces: Iterator[Piece]) -> None:
+        lines = pa.RecordBatchReader.from_batches(CHUNK_SCHEMA, self._chunk(pieces))
+        self.con.register("chunk_lines", lines)
+        try:
+            self.con.execute(
+                _sql("classify_event_lines.sql"),
+                {"key": self.key, "loaded_at": self.loaded_at, "whitespace": WHITESPACE},
+            )
+        finally:
+            self.con.unregister("chunk_lines")
+        self._forget_unreadable()
+        register_device_classes(self.con)
+        for statement in _sql("insert_event_lines.sql").split(";\n"):
+            if statement.strip():
+                self.con.execute(statement, {"loaded_at": self.loaded_at})
+
+    def _forget_unreadable(self) -> None:
+        """A file that turned out unreadable loads not at all (SPEC §7): drop what
+        was read of it, in this chunk and in the chunks already inserted."""
+        for load_id in self.unreadable:
+            for table in ("chunk_classified", "raw.event_lines", "raw.quarantine"):
+                self.con.execute(f"delete from {table} where load_id = $id", {"id": load_id})
+        self.unreadable.clear()
+
+
+def _load_lines(
+    con: duckdb.DuckDBPyConnection,
+    files: dict[int, tuple[LandingFile, str, FileResult]],
+    key: str,
+    loaded_at: datetime,
+) -> None:
+    """Insert every line of the batch's files; mark the unreadable ones. One
+    background thread reads the files: a second gains nothing, DuckDB's threads
+    keep the cores busy."""
+    todo = [(load_id, landing_file) for load_id, (landing_file, _, _) in files.items()]
+    cursor = reading_cursor(con)
+    pieces = Prefetch(_read_pieces(cursor, todo), READ_AHEAD)
+    try:
+        _BatchLoader(con, files, key, loaded_at).load(pieces)
+    finally:
+        pieces.close()
+        cursor.close()
+
+
+def _count_lines(
+    con: duckdb.DuckDBPyConnection, files: dict[int, tuple[LandingFile, str, FileResult]]
+) -> None:
+    counts = con.execute(_sql("count_event_lines.sql"), {"first_load_id": min(files)}).fetchall()
+    for load_id, reason, lines, accepted in counts:
+        result = files[load_id][2]
+        result.lines += lines
+        if reason is None:
+            result.accepted += accepted
+            result.duplicates += lines - accepted
+        else:
+            result.quarantined[reason] = lines
+
+
 def _load_event_batch(
     con: duckdb.DuckDBPyConnection,
     batch: list[tuple[LandingFile, str]],
@@ -165,45 +317,12 @@ def _load_event_batch(
     loaded_at = datetime.now(UTC)
     con.begin()
     try:
-        con.execute(
-            "create or replace temp table batch_lines "
-            "(load_id integer, line_number bigint, raw_line varchar, line_bytes bigint,"
-            " is_utf8 boolean)"
-        )
-        files: dict[int, tuple[LandingFile, str, FileResult]] = {}
-        for landing_file, digest in batch:
-            load_id = _next_load_id(con)
-            result = FileResult(landing_file.display_name)
-            try:
-                lines = read_lines(con, landing_file)
-            except UnreadableFile as exc:
-                result.status, result.error = "unreadable", f"unreadable: {exc}"
-            else:
-                con.register("file_lines", lines)
-                con.execute(
-                    "insert into batch_lines "
-                    "select $load_id, line_number, raw_line, line_bytes, is_utf8 from file_lines",
-                    {"load_id": load_id},
-                )
-                con.unregister("file_lines")
-            files[load_id] = (landing_file, digest, result)
-        con.execute(
-            _sql("classify_event_lines.sql"),
-            {"key": key, "loaded_at": loaded_at, "whitespace": WHITESPACE},
-        )
-        counts = con.execute(_sql("count_event_lines.sql")).fetchall()
-        for load_id, reason, lines, accepted in counts:
-            result = files[load_id][2]
-            result.lines += lines
-            if reason is None:
-                result.accepted += accepted
-                result.duplicates += lines - accepted
-            else:
-                result.quarantined[reason] = lines
-        register_device_classes(con)
-        for statement in _sql("insert_event_lines.sql").split(";\n"):
-            if statement.strip():
-                con.execute(statement, {"loaded_at": loaded_at})
+        files = {
+            _next_load_id(con): (landing_file, digest, FileResult(landing_file.display_name))
+            for landing_file, digest in batch
+        }
+        _load_lines(con, files, key, loaded_at)
+        _count_lines(con, files)
         for load_id, (landing_file, digest, result) in files.items():
             _write_ledger(con, load_id, landing_file, digest, result, loaded_at)
         con.commit()
@@ -238,14 +357,16 @@ def ingest(
     try:
         results = _load_accounts(con, [f for f in files if f.kind == "accounts"], say)
         loaded = _loaded_hashes(con)
+        event_files = [f for f in files if f.kind == "events"]
         new_events: list[tuple[LandingFile, str]] = []
-        for landing_file in (f for f in files if f.kind == "events"):
-            digest = sha256_of(landing_file.path)
-            if digest in loaded:
-                continue
-            loaded.add(digest)  # the same content twice in one call loads once too
-            new_events.append((landing_file, digest))
-        skipped = sum(1 for f in files if f.kind == "events") - len(new_events)
+        with ThreadPoolExecutor(HASH_THREADS) as pool:
+            digests = pool.map(sha256_of, [f.path for f in event_files])
+            for landing_file, digest in zip(event_files, digests, strict=True):
+                if digest in loaded:
+                    continue
+                loaded.add(digest)  # the same content twice in one call loads once too
+                new_events.append((landing_file, digest))
+        skipped = len(event_files) - len(new_events)
         if skipped:
             say(f"{skipped} event file(s) already loaded, skipped")
         for batch in _batches(new_events):

@@ -1,33 +1,31 @@
 -- R1 validation, R3 identifier clean-up, R4 event time and R17 pseudonymization
--- of one batch of landing lines, in one vectorized pass.
--- Input: temp table batch_lines(load_id, line_number, raw_line, line_bytes, is_utf8);
--- raw_line may end with its line break, line_bytes is the length without it.
+-- of one chunk of landing lines, in one vectorized pass.
+-- Input: chunk_lines(load_id, line_number, raw_line, line_bytes, is_utf8), the
+-- non-blank lines of a chunk (an Arrow table); raw_line may end with its line
+-- break, line_bytes is the length without it.
 -- Parameters: $key (pseudonymization secret, never stored), $loaded_at,
 -- $whitespace (every character Python's str.strip removes: R3 trims all of them).
--- Output: temp table batch_classified, one row per non-blank line, `reason` null
--- for lines that become events. Each JSON document is parsed once.
-create or replace temp table batch_classified as
+-- Output: temp table chunk_classified, one row per line, `reason` null for lines
+-- that become events. Each CTE is read once, so DuckDB streams the whole chain
+-- without materializing the wide raw text; each JSON document is parsed once.
+create or replace temp table chunk_classified as
 with
-non_blank as (
-    -- Blank lines carry nothing; they are not counted as lines (README, "Landing data").
-    -- ltrim stops at the first visible character, so this costs nothing per event.
-    select *
-    from batch_lines
-    where line_bytes > 0 and ltrim(raw_line, $whitespace) <> ''
-),
-
 documents as (
     select
-        *,
+        load_id,
+        line_number,
+        raw_line,
         line_bytes > 32768 as is_oversized,
+        -- A valid document that starts with '{' is an object: json_type only
+        -- needs to look at the rare one with leading white space.
         case
             when line_bytes <= 32768
                 and is_utf8
                 and json_valid(raw_line)
-                and json_type(raw_line) = 'OBJECT'
+                and (prefix(raw_line, '{') or json_type(raw_line) = 'OBJECT')
                 then raw_line
         end as doc,
-    from non_blank
+    from chunk_lines
 ),
 
 parsed as (
@@ -45,22 +43,38 @@ parsed as (
 ),
 
 fields as (
+    -- R3: surrounding white space trimmed; empty means absent; case kept. Trimming
+    -- with a set of 25 characters costs about as much as parsing the JSON, and an
+    -- id that starts and ends with printable ASCII has nothing to trim (every
+    -- white-space character is a control character, a space or beyond ASCII), so
+    -- only the other ids go through trim.
     select
         load_id,
         line_number,
         raw_line,
         is_oversized,
-        doc,
         doc is not null as is_object,
-        nullif(trim(f.event_id, $whitespace), '') as event_id,
+        case
+            when ord(f.event_id) between 33 and 127 and ord(right(f.event_id, 1)) between 33 and 127
+                then f.event_id
+            else nullif(trim(f.event_id, $whitespace), '')
+        end as event_id,
         nullif(f.tenant_id, '') as tenant_id,
         f.event_type as event_type,
         f.occurred_at as occurred_at_text,
         f.sent_at as sent_at_text,
         f.received_at as received_at_text,
-        -- R3: surrounding white space trimmed; empty means absent; case kept.
-        nullif(trim(f.user_id, $whitespace), '') as user_id,
-        nullif(trim(f.anonymous_id, $whitespace), '') as anonymous_id,
+        case
+            when ord(f.user_id) between 33 and 127 and ord(right(f.user_id, 1)) between 33 and 127
+                then f.user_id
+            else nullif(trim(f.user_id, $whitespace), '')
+        end as user_id,
+        case
+            when ord(f.anonymous_id) between 33 and 127
+                and ord(right(f.anonymous_id, 1)) between 33 and 127
+                then f.anonymous_id
+            else nullif(trim(f.anonymous_id, $whitespace), '')
+        end as anonymous_id,
         f.session_id as session_id,
         lower(f.device_type) as device_type,
         f.user_agent as user_agent,
@@ -69,15 +83,23 @@ fields as (
         f.properties as properties,
         -- Unknown fields are kept (SPEC §2.1); most lines have none, so the
         -- costly patch only runs where a key is not one of the documented ones.
+        -- A document with as many keys as non-null documented fields has no other
+        -- key, which spares most lines the key-by-key check.
         case
-            when not list_has_all(
-                [
-                    'event_id', 'tenant_id', 'event_type', 'occurred_at', 'sent_at',
-                    'received_at', 'user_id', 'anonymous_id', 'session_id', 'device_type',
-                    'user_agent', 'page_url', 'is_preview', 'properties'
-                ],
-                keys
+            when len(keys) > (
+                (f.event_id is not null)::int + (f.tenant_id is not null)::int
+                + (f.event_type is not null)::int + (f.occurred_at is not null)::int
+                + (f.sent_at is not null)::int + (f.received_at is not null)::int
+                + (f.user_id is not null)::int + (f.anonymous_id is not null)::int
+                + (f.session_id is not null)::int + (f.device_type is not null)::int
+                + (f.user_agent is not null)::int + (f.page_url is not null)::int
+                + (f.is_preview is not null)::int + (f.properties is not null)::int
             )
+                and len(list_filter(keys, lambda key: key not in (
+                'event_id', 'tenant_id', 'event_type', 'occurred_at', 'sent_at',
+                'received_at', 'user_id', 'anonymous_id', 'session_id', 'device_type',
+                'user_agent', 'page_url', 'is_preview', 'properties'
+            ))) > 0
                 then json_merge_patch(
                     doc,
                     '{"event_id":null,"tenant_id":null,"event_type":null,"occurred_at":null,
@@ -114,18 +136,6 @@ timestamps as (
     from fields
 ),
 
-classified as (
-    select
-        *,
-        -- R4, computed here only for the future_timestamp check; dbt derives it again.
-        case
-            when sent_at is not null and received_at is not null
-                then occurred_at + (received_at - sent_at)
-            else occurred_at
-        end as event_time,
-    from timestamps
-),
-
 reasoned as (
     select
         *,
@@ -138,7 +148,14 @@ reasoned as (
             when occurred_at is null then 'bad_timestamp'
             when sent_at_text is not null and sent_at is null then 'bad_timestamp'
             when received_at_text is not null and received_at is null then 'bad_timestamp'
-            when event_time > coalesce(received_at, $loaded_at::timestamptz) + interval 5 minute
+            -- R4 event time, here only for the future_timestamp check (dbt derives it
+            -- again), in epoch microseconds: interval arithmetic on timestamptz goes
+            -- through the ICU calendar and costs more than the rest of the query.
+            when case
+                    when sent_at is not null and received_at is not null
+                        then epoch_us(occurred_at) + (epoch_us(received_at) - epoch_us(sent_at))
+                    else epoch_us(occurred_at)
+                end > epoch_us(coalesce(received_at, $loaded_at::timestamptz)) + 300000000
                 then 'future_timestamp'
         end as reason,
         -- Ids of quarantined lines that are not valid JSON are found by pattern, so
@@ -155,50 +172,24 @@ reasoned as (
             ), $whitespace), '')
             else anonymous_id
         end as any_anonymous_id,
-    from classified
+    from timestamps
 ),
 
--- R17: secret-prefixed SHA-256, scoped by tenant (R3) and by kind of id so that a
--- user id never collides with an anonymous id of the same text. Ids repeat across
--- a person's events, so each distinct id is hashed once.
-user_pseudonyms as (
+pseudonymized as (
+    -- R17: secret-prefixed SHA-256, scoped by tenant (R3) and by kind of id so that a
+    -- user id never collides with an anonymous id of the same text. Hashing every
+    -- row costs less than finding the distinct ids and joining them back.
     select
-        tenant_id,
-        any_user_id,
+        *,
         left(sha256(
             $key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'user' || chr(31)
             || any_user_id
         ), 32) as user_pseudonym,
-    from (select distinct tenant_id, any_user_id from reasoned where any_user_id is not null)
-),
-
-anonymous_pseudonyms as (
-    select
-        tenant_id,
-        any_anonymous_id,
         left(sha256(
             $key || chr(31) || coalesce(tenant_id, '') || chr(31) || 'anonymous' || chr(31)
             || any_anonymous_id
         ), 32) as anonymous_pseudonym,
-    from (
-        select distinct tenant_id, any_anonymous_id
-        from reasoned
-        where any_anonymous_id is not null
-    )
-),
-
-pseudonymized as (
-    select
-        reasoned.*,
-        user_pseudonyms.user_pseudonym,
-        anonymous_pseudonyms.anonymous_pseudonym,
     from reasoned
-    left join user_pseudonyms
-        on reasoned.any_user_id = user_pseudonyms.any_user_id
-        and reasoned.tenant_id is not distinct from user_pseudonyms.tenant_id
-    left join anonymous_pseudonyms
-        on reasoned.any_anonymous_id = anonymous_pseudonyms.any_anonymous_id
-        and reasoned.tenant_id is not distinct from anonymous_pseudonyms.tenant_id
 )
 
 select

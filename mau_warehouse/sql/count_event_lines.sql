@@ -1,8 +1,10 @@
--- Per file and outcome of one batch (SPEC §5 ingest report). A valid line is
--- accepted when it is the first copy of its (tenant_id, event_id) in R2 order
--- and no earlier load holds that event; otherwise it is a duplicate.
+-- Per file and outcome of one batch (SPEC §5 ingest report), once all its chunks
+-- are in the raw tables. The batch's rows are those from its first load id on:
+-- ids come from a sequence and only one process writes (SPEC §7). A valid line is
+-- accepted when it is the first copy of its (tenant_id, event_id) in R2 order and
+-- no earlier load holds that event; otherwise it is a duplicate.
 with
-valid as (
+ranked as (
     select
         load_id,
         line_number,
@@ -12,26 +14,36 @@ valid as (
             partition by tenant_id, event_id
             order by received_at nulls last, load_id, line_number
         ) as copy_rank,
-    from batch_classified
-    where reason is null
+    from raw.event_lines
+    where load_id >= $first_load_id
 ),
 
 first_copies as (
-    select valid.load_id, valid.line_number,
-    from valid
+    select ranked.load_id, ranked.line_number,
+    from ranked
     anti join raw.event_lines as loaded
-        on valid.tenant_id = loaded.tenant_id and valid.event_id = loaded.event_id
-    where valid.copy_rank = 1
+        on ranked.tenant_id = loaded.tenant_id
+        and ranked.event_id = loaded.event_id
+        and loaded.load_id < $first_load_id
+    where ranked.copy_rank = 1
 )
 
 select
-    classified.load_id,
-    classified.reason,
+    ranked.load_id,
+    null as reason,
     count(*) as lines,
     count(first_copies.line_number) as accepted,
-from batch_classified as classified
+from ranked
 left join first_copies
-    on classified.load_id = first_copies.load_id
-    and classified.line_number = first_copies.line_number
+    on ranked.load_id = first_copies.load_id
+    and ranked.line_number = first_copies.line_number
 group by all
+
+union all
+
+select load_id, reason, count(*) as lines, 0 as accepted,
+from raw.quarantine
+where load_id >= $first_load_id
+group by all
+
 order by all
