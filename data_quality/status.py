@@ -13,7 +13,7 @@ import os
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from data_quality.validate import SuiteOutcome
+from data_quality.outcomes import SuiteOutcome
 from mau_warehouse.config import Settings
 
 

@@ -12,10 +12,13 @@ check on the usage mart can hold back the billing snapshot and publication.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import great_expectations as gx
-from great_expectations.expectations import Expectation
+if TYPE_CHECKING:
+    from great_expectations.expectations import Expectation
 
 # R12 status thresholds, as fractions of mau_limit: the defaults of the dbt vars
 # `approaching_threshold` and `over_threshold` (dbt_project.yml).
@@ -41,22 +44,39 @@ class DagsterAsset:
 
 @dataclass(frozen=True)
 class Suite:
+    """What a suite guards; its expectations are built when it is validated.
+
+    Building them imports Great Expectations, which takes seconds: the Dagster
+    definitions, loaded by every run, the UI and each sensor tick, list the suites
+    as asset checks without paying for it.
+    """
+
     name: str
     schema: str
     table: str
     target: DbtModel | DagsterAsset
     blocking: bool
-    expectations: tuple[Expectation, ...]
+    build: Callable[[], tuple[Expectation, ...]]
+
+    @property
+    def expectations(self) -> tuple[Expectation, ...]:
+        return self.build()
 
 
-def _rows(query: str, description: str) -> gx.expectations.UnexpectedRowsExpectation:
+def _gx() -> ModuleType:
+    import great_expectations
+
+    return great_expectations
+
+
+def _rows(query: str, description: str) -> Expectation:
     """An expectation that `query` returns no row; each returned row names an offender.
 
     GX substitutes `{batch}` with an aliased subquery, or an unaliased one when the
     query contains a join: a query that needs its own alias selects `{batch}` in a
     CTE first.
     """
-    return gx.expectations.UnexpectedRowsExpectation(
+    return _gx().expectations.UnexpectedRowsExpectation(
         unexpected_rows_query=query, description=description
     )
 
@@ -99,7 +119,7 @@ def events_deduplicated_suite() -> Suite:
         table="int_events_deduplicated",
         target=DbtModel(USAGE_MART),
         blocking=True,
-        expectations=(
+        build=lambda: (
             _latest_build_unique(
                 "tenant_id, event_id",
                 "int_event_lines_ranked",
@@ -118,7 +138,7 @@ def person_months_suite() -> Suite:
         table="int_person_months_aggregated",
         target=DbtModel(USAGE_MART),
         blocking=True,
-        expectations=(
+        build=lambda: (
             _latest_build_unique(
                 "tenant_id, activity_month, person_kind, person_id",
                 "int_person_months_aggregated",
@@ -140,7 +160,7 @@ def file_loads_suite() -> Suite:
         table="fct_file_loads",
         target=DbtModel(USAGE_MART),
         blocking=True,
-        expectations=(
+        build=lambda: (
             _rows(
                 f"""
                 select {counts}
@@ -181,12 +201,12 @@ def usage_suite() -> Suite:
         table="fct_tenant_monthly_usage",
         target=DbtModel(USAGE_MART),
         blocking=True,
-        expectations=(
-            gx.expectations.ExpectCompoundColumnsToBeUnique(
+        build=lambda: (
+            _gx().expectations.ExpectCompoundColumnsToBeUnique(
                 column_list=["tenant_id", "month"],
                 description="R8: one row per tenant and month, so no month is billed twice.",
             ),
-            gx.expectations.ExpectColumnValuesToNotBeNull(
+            _gx().expectations.ExpectColumnValuesToNotBeNull(
                 column="mau", description="R8: every tenant-month has a MAU figure."
             ),
             _rows(
@@ -437,7 +457,7 @@ def reconciliation_suite() -> Suite:
         table="fct_tenant_monthly_usage",
         target=DbtModel(USAGE_MART),
         blocking=True,
-        expectations=(
+        build=lambda: (
             _rows(
                 RECOUNT_QUERY,
                 "R2, R4–R8, R18: for every month not closed yet, mau, identified_mau and "
@@ -458,7 +478,7 @@ def billing_suite() -> Suite:
         table="fct_tenant_monthly_usage",
         target=DbtModel(USAGE_MART),
         blocking=True,
-        expectations=(
+        build=lambda: (
             _rows(
                 """
                 select tenant_id, month, mau, mau_limit, overage_mau,
@@ -536,8 +556,8 @@ def snapshot_suite() -> Suite:
         table="monthly_usage_snapshot",
         target=DagsterAsset("billing_snapshot"),
         blocking=True,
-        expectations=(
-            gx.expectations.ExpectCompoundColumnsToBeUnique(
+        build=lambda: (
+            _gx().expectations.ExpectCompoundColumnsToBeUnique(
                 column_list=["tenant_id", "month"],
                 description="R16: one frozen snapshot per closed tenant-month.",
             ),

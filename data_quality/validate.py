@@ -2,7 +2,7 @@
 
 One GX context serves every suite validated in a process against the same
 MAU_HOME: a pipeline run executes all its checks in one process, so the context,
-the datasource and its engine are built once per run. Every validation also
+the datasource and its engine are built once per run. Every batch of validations
 refreshes the Data Docs site under `$MAU_HOME/quality/data_docs/`, which shows
 the latest result of each suite.
 """
@@ -14,8 +14,6 @@ import decimal
 import functools
 import logging
 import warnings
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import great_expectations as gx
 from great_expectations.core.run_identifier import RunIdentifier
@@ -25,44 +23,16 @@ from great_expectations.data_context.types.base import (
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
-from great_expectations.data_context.types.resource_identifiers import (
-    ValidationResultIdentifier,
-)
 from great_expectations.datasource.fluent import SQLDatasource
 
 from data_quality.dialect import connection_string
+from data_quality.outcomes import Failure, SuiteOutcome, data_docs_index, quality_dir
 from data_quality.suites import Suite, all_suites
 from mau_warehouse.config import Settings
 
 SAMPLE_ROWS = 20
 DOCS_SITE = "local_site"
 DATASOURCE = "warehouse"
-
-
-def quality_dir(settings: Settings) -> Path:
-    return settings.home / "quality"
-
-
-def data_docs_index(settings: Settings) -> Path:
-    """The Data Docs page that lists every suite and its latest validation."""
-    return quality_dir(settings) / "data_docs" / "index.html"
-
-
-@dataclass
-class Failure:
-    expectation: str
-    description: str
-    unexpected_count: int | None = None
-    unexpected: list[object] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass
-class SuiteOutcome:
-    suite: str
-    success: bool
-    evaluated: int
-    failures: list[Failure]
 
 
 def _json_safe(value: object) -> object:
@@ -186,27 +156,19 @@ def _validation_definition(context: AbstractDataContext, suite: Suite) -> gx.Val
     )
 
 
-def _keep_only_latest(
-    context: AbstractDataContext, suite: Suite, run_id: RunIdentifier
-) -> ValidationResultIdentifier:
-    """Keep this run's result of the suite and drop its older ones (and orphans); return its key.
+def _keep_only_latest(context: AbstractDataContext, suite: Suite, run_id: RunIdentifier) -> None:
+    """Keep this run's result of the suite and drop its older ones (and orphans).
 
     The site shows the current state of each suite (Dagster keeps the history of
     every check), and results would otherwise pile up with every hourly run.
     """
     current = {known.name for known in all_suites()}
     store = context.validation_results_store
-    keys = store.list_keys()
-    [latest] = [
-        key
-        for key in keys
-        if key.expectation_suite_identifier.name == suite.name and key.run_id == run_id
-    ]
-    for key in keys:
+    for key in store.list_keys():
         name = key.expectation_suite_identifier.name
-        if key != latest and (name == suite.name or name not in current):
+        stale = name == suite.name and key.run_id != run_id
+        if stale or name not in current:
             store.remove_key(key)
-    return latest
 
 
 def _release(context: AbstractDataContext) -> None:
@@ -216,24 +178,35 @@ def _release(context: AbstractDataContext) -> None:
     datasource.get_engine().dispose()
 
 
-def run_suite(settings: Settings, suite: Suite) -> SuiteOutcome:
-    """Validate one suite against the warehouse, refresh the Data Docs, report failing rows."""
-    context = _context(settings)
+def _validate(context: AbstractDataContext, suite: Suite) -> SuiteOutcome:
     run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
     try:
         result = _validation_definition(context, suite).run(result_format="COMPLETE", run_id=run_id)
     finally:
         _release(context)
-    latest = _keep_only_latest(context, suite, run_id)
-    # Render only this suite's pages; the index is rebuilt from every suite's latest result.
-    context.build_data_docs(
-        site_names=[DOCS_SITE],
-        resource_identifiers=[latest.expectation_suite_identifier, latest],
-    )
-    failures = [_failure(r) for r in result.results if not r.success]
+    _keep_only_latest(context, suite, run_id)
     return SuiteOutcome(
         suite=suite.name,
         success=result.success,
         evaluated=len(result.results),
-        failures=failures,
+        failures=[_failure(r) for r in result.results if not r.success],
     )
+
+
+def run_suites(settings: Settings, suites: list[Suite]) -> list[SuiteOutcome]:
+    """Validate suites against the warehouse, then refresh the Data Docs once.
+
+    The site is rebuilt from every suite's latest result, so it lists suites validated
+    by earlier runs or processes too; building it once per batch rather than once per
+    suite saves seconds on every run.
+    """
+    context = _context(settings)
+    outcomes = [_validate(context, suite) for suite in suites]
+    context.build_data_docs(site_names=[DOCS_SITE])
+    return outcomes
+
+
+def run_suite(settings: Settings, suite: Suite) -> SuiteOutcome:
+    """Validate one suite and refresh the Data Docs; report its failing rows."""
+    [outcome] = run_suites(settings, [suite])
+    return outcome
