@@ -409,3 +409,25 @@ def test_prefetch_keeps_order_raises_in_the_consumer_and_stops_when_closed() -> 
     for prefetched in (complete, failing, blocked):  # `blocked` waits on a full queue
         prefetched.close()
     assert not [t for t in threading.enumerate() if t.name == "mau-ingest-reader"]
+
+
+def test_a_file_is_hashed_again_only_when_its_size_or_mtime_changes(
+    mau_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_lines(mau_home / "landing" / "events" / "day.jsonl", [json.dumps(event("e1"))])
+    ingest_json(mau_home, path)
+    hashed: list[Path] = []
+    sha256_of = run.sha256_of
+    monkeypatch.setattr(run, "sha256_of", lambda file: hashed.append(file) or sha256_of(file))
+    monkeypatch.setenv("MAU_HOME", str(mau_home))
+    monkeypatch.setenv("MAU_PSEUDONYM_KEY", TEST_KEY)
+
+    assert ingest(load_settings()) == []  # nothing new, and the known file was not read
+    assert hashed == []
+
+    # Rewritten in place with other content of the same size: its mtime moved on.
+    write_lines(path, [json.dumps(event("e2"))])
+    [result] = ingest(load_settings())
+
+    assert hashed == [path]
+    assert (result.lines, result.accepted) == (1, 1)

@@ -88,6 +88,46 @@ def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("select content_sha256 from raw.load_ledger").fetchall()}
 
 
+def _digests(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> list[str]:
+    """Each file's content hash: remembered while its size and mtime stay, else computed.
+
+    A file rewritten with the same size and the same nanosecond mtime would be taken
+    for its old content; collectors write new files (or rename new content in), which
+    always changes the mtime.
+    """
+    known = {
+        path: (size, modified, digest)
+        for path, size, modified, digest in con.execute(
+            "select file_path, size_bytes, modified_ns, content_sha256 from raw.landing_file_stats"
+        ).fetchall()
+    }
+    stats = [f.path.stat() for f in files]
+    digests: list[str | None] = [
+        known[f.display_name][2]
+        if known.get(f.display_name, (None, None))[:2] == (stat.st_size, stat.st_mtime_ns)
+        else None
+        for f, stat in zip(files, stats, strict=True)
+    ]
+    unknown = [i for i, digest in enumerate(digests) if digest is None]
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        hashed = pool.map(sha256_of, [files[i].path for i in unknown])
+        for i, digest in zip(unknown, hashed, strict=True):
+            digests[i] = digest
+    if unknown:
+        rows = pa.table(
+            {
+                "file_path": [files[i].display_name for i in unknown],
+                "size_bytes": [stats[i].st_size for i in unknown],
+                "modified_ns": [stats[i].st_mtime_ns for i in unknown],
+                "content_sha256": [digests[i] for i in unknown],
+            }
+        )
+        con.register("new_file_stats", rows)
+        con.execute("insert or replace into raw.landing_file_stats select * from new_file_stats")
+        con.unregister("new_file_stats")
+    return [digest for digest in digests if digest is not None]
+
+
 def _write_ledger(
     con: duckdb.DuckDBPyConnection,
     load_id: int,
@@ -359,13 +399,11 @@ def ingest(
         loaded = _loaded_hashes(con)
         event_files = [f for f in files if f.kind == "events"]
         new_events: list[tuple[LandingFile, str]] = []
-        with ThreadPoolExecutor(HASH_THREADS) as pool:
-            digests = pool.map(sha256_of, [f.path for f in event_files])
-            for landing_file, digest in zip(event_files, digests, strict=True):
-                if digest in loaded:
-                    continue
-                loaded.add(digest)  # the same content twice in one call loads once too
-                new_events.append((landing_file, digest))
+        for landing_file, digest in zip(event_files, _digests(con, event_files), strict=True):
+            if digest in loaded:
+                continue
+            loaded.add(digest)  # the same content twice in one call loads once too
+            new_events.append((landing_file, digest))
         skipped = len(event_files) - len(new_events)
         if skipped:
             say(f"{skipped} event file(s) already loaded, skipped")

@@ -21,6 +21,17 @@ create table if not exists raw.load_ledger (
     loaded_at timestamptz not null
 );
 
+-- The content hash last computed for each landing path, with the size and
+-- modification time it had then: a run hashes again only files that changed, so
+-- re-reading a year of landing files costs a stat each, not a read (SPEC §6).
+-- The ledger above still decides by content what is new.
+create table if not exists raw.landing_file_stats (
+    file_path varchar primary key,       -- path relative to the landing folder
+    size_bytes bigint not null,
+    modified_ns bigint not null,
+    content_sha256 varchar not null
+);
+
 -- One row per line that passed R1 (duplicates included: R2 is decided in dbt).
 create table if not exists raw.event_lines (
     load_id integer not null,
