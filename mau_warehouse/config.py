@@ -52,6 +52,11 @@ class Settings:
         return self.warehouse_dir / "warehouse.duckdb"
 
     @property
+    def duckdb_temp_dir(self) -> Path:
+        """Where DuckDB spills beyond its memory limit: the loader's and dbt's queries."""
+        return self.warehouse_dir / "tmp"
+
+    @property
     def serving_path(self) -> Path:
         """Read-only copy of the published marts; readers never open the writer's file."""
         return self.warehouse_dir / "serving.duckdb"
@@ -121,7 +126,7 @@ class Settings:
         env = {
             "MAU_WAREHOUSE_PATH": str(self.warehouse_path),
             "MAU_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-            "MAU_DUCKDB_THREADS": str(self.duckdb_threads or os.cpu_count() or 1),
+            "MAU_DUCKDB_TEMP_DIRECTORY": str(self.duckdb_temp_dir),
         }
         return env
 

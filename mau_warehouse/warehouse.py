@@ -34,7 +34,7 @@ def _configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
     if settings.duckdb_threads:
         con.execute(f"set threads = {int(settings.duckdb_threads)}")
-    temp_dir = settings.warehouse_dir / "tmp"
+    temp_dir = settings.duckdb_temp_dir
     temp_dir.mkdir(parents=True, exist_ok=True)
     con.execute(f"set temp_directory = '{temp_dir}'")
 
