@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from mau_warehouse.bench.run import STEPS as BENCH_STEPS
+from mau_warehouse.bench.workloads import WORKLOADS as BENCH_WORKLOADS
 from mau_warehouse.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
 from mau_warehouse.errors import MauError
 
@@ -153,6 +155,31 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         "\nDashboards: add a user (`mau user add NAME --role staff`), then `mau dashboard`; "
         "the Dagster UI: `mau ui`"
     )
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.bench.report import render
+    from mau_warehouse.bench.run import run_bench
+
+    steps = args.steps.split(",") if args.steps else list(BENCH_STEPS)
+    unknown = sorted(set(steps) - set(BENCH_STEPS))
+    if unknown:
+        raise MauError(f"unknown bench step {unknown[0]!r}: choose from {', '.join(BENCH_STEPS)}")
+    rows = run_bench(
+        settings,
+        args.workload or ["S", "M"],
+        steps,
+        args.repetitions,
+        args.seed,
+        _say,
+        Path(args.cache) if args.cache else None,
+    )
+    print(render(rows, args.format))
+    if args.plot:
+        from mau_warehouse.bench.plot import svg
+
+        Path(args.plot).write_text(svg(rows), encoding="utf-8")
+        _say(f"plot written to {args.plot}")
 
 
 def cmd_init_key(args: argparse.Namespace, settings: Settings) -> None:
@@ -320,6 +347,25 @@ def build_parser() -> OneLineParser:
     demo = commands.add_parser("demo", help="generate, run and report: start here")
     _add_generate_options(demo)
     demo.set_defaults(handler=cmd_demo, full_refresh=False)
+
+    bench = commands.add_parser("bench", help="time the pipeline against the limit query (SPEC §6)")
+    bench.add_argument(
+        "--workload",
+        action="append",
+        choices=list(BENCH_WORKLOADS),
+        help="tiny (20 k events), S (1 M), M (10 M), L (100 M, hours); repeatable; default S and M",
+    )
+    bench.add_argument(
+        "--steps",
+        help=f"comma-separated, default all: {','.join(BENCH_STEPS)} "
+        "(the generator and the limit query always run)",
+    )
+    bench.add_argument("--repetitions", type=_positive, default=3, help="runs per step (default 3)")
+    bench.add_argument("--seed", type=int, default=42, help="workload seed (default 42)")
+    bench.add_argument("--cache", help="workloads and scratch homes (default $MAU_HOME/bench)")
+    bench.add_argument("--format", choices=("table", "json"), default="table")
+    bench.add_argument("--plot", help="also write an SVG of how cost grows to this file")
+    bench.set_defaults(handler=cmd_bench)
 
     init_key = commands.add_parser("init-key", help="create the pseudonymization key file")
     init_key.set_defaults(handler=cmd_init_key)
