@@ -1,9 +1,11 @@
 """Partitions that make backfills natural: landing days and billing months.
 
 The hourly pipeline is not partitioned: the loader decides what is new by content and
-dbt rebuilds every figure. Backfills are: reload one day's landing folder after files
-were restored or replaced, or close past months by hand. Both are partitioned assets
-outside the pipeline job, so the UI's backfill dialog can run them over a date range.
+dbt's incremental models recount the tenant-months that changed, whichever they are
+(a late event or a login can change any earlier month). Backfills are: reload one
+day's landing folder after files were restored or replaced, or close past months by
+hand. Both are partitioned assets outside the pipeline job, so the UI's backfill
+dialog can run them over a date range.
 Partitions start at MAU_PARTITIONS_START (default 2024-01-01).
 """
 
