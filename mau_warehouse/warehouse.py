@@ -28,15 +28,23 @@ def _set_session_zone(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")
 
 
+def duckdb_config(settings: Settings) -> dict[str, str]:
+    """DuckDB's resources for every connection the project opens: beyond the memory
+    limit DuckDB spills to the temp directory, so memory stays bounded (SPEC §6)."""
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+    config = {
+        "memory_limit": settings.duckdb_memory_limit,
+        "temp_directory": str(settings.duckdb_temp_dir),
+    }
+    if settings.duckdb_threads:
+        config["threads"] = str(int(settings.duckdb_threads))
+    return config
+
+
 def _configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     _set_session_zone(con)
-    # Beyond the limit DuckDB spills to temp_directory, so memory stays bounded (§6).
-    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
-    if settings.duckdb_threads:
-        con.execute(f"set threads = {int(settings.duckdb_threads)}")
-    temp_dir = settings.duckdb_temp_dir
-    temp_dir.mkdir(parents=True, exist_ok=True)
-    con.execute(f"set temp_directory = '{temp_dir}'")
+    for name, value in duckdb_config(settings).items():
+        con.execute(f"set {name} = '{value}'")
 
 
 def connect_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
