@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -24,6 +25,7 @@ import streamlit as st
 
 from mau_warehouse.config import load_settings
 from mau_warehouse.users import Viewer
+from mau_warehouse.warehouse import open_database
 
 # Short enough that an unchanged file is re-checked often; the mtime key does the rest.
 CACHE_TTL_SECONDS = 60
@@ -42,7 +44,8 @@ def serving_version() -> int | None:
 
 
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(path, read_only=True)
+    # Decrypted with the warehouse key when the files are encrypted at rest (SPEC §7).
+    con = open_database(Path(path), load_settings(), read_only=True)
     # Timestamps are shown in UTC whatever the machine's zone.
     con.execute("set TimeZone = 'UTC'")
     return con

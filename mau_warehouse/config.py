@@ -1,19 +1,20 @@
 """Run-time configuration, read from environment variables only (SPEC §2, §7).
 
 Every path the project reads or writes at run time lives under ``MAU_HOME``;
-nothing is hard-coded elsewhere. Secrets never come from code: the
-pseudonymization key is read from ``MAU_PSEUDONYM_KEY`` or from a key file.
+nothing is hard-coded elsewhere. Secrets never come from code: each is read
+from the environment or from an owner-only file outside the repository
+(mau_warehouse/secrets_files.py).
 """
 
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from mau_warehouse.errors import MauError
+from mau_warehouse.secrets_files import check_secret_files, read_secret, read_secret_file
 
 DEFAULT_HOME = Path.home() / ".mau-warehouse"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,8 +54,10 @@ class Settings:
 
     @property
     def duckdb_temp_dir(self) -> Path:
-        """Where DuckDB spills beyond its memory limit: the loader's and dbt's queries."""
-        return self.warehouse_dir / "tmp"
+        """Where DuckDB spills beyond its memory limit: DuckDB's own default for the
+        warehouse file, so every process opens it alike; set explicitly only where the
+        file is attached (encrypted, SPEC §7)."""
+        return self.warehouse_dir / "warehouse.duckdb.tmp"
 
     @property
     def serving_path(self) -> Path:
@@ -94,18 +97,25 @@ class Settings:
         key = os.environ.get("MAU_PSEUDONYM_KEY")
         if key:
             return key
-        path = self.pseudonym_key_file
+        path = self.pseudonym_key_file  # MAU_PSEUDONYM_KEY_FILE, or the default under MAU_HOME
         if not path.exists():
             raise MauError(
                 f"no pseudonymization key: set MAU_PSEUDONYM_KEY or create {path} "
                 "(`mau init-key` makes one)"
             )
-        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise MauError(f"key file {path} must be readable by its owner only (chmod 600)")
-        key = path.read_text().strip()
-        if not key:
-            raise MauError(f"key file {path} is empty")
-        return key
+        return read_secret_file(path, "key file")
+
+    def warehouse_key(self) -> str | None:
+        """The encryption key of the warehouse and serving files (SPEC §7), from
+        MAU_WAREHOUSE_KEY or MAU_WAREHOUSE_KEY_FILE; None keeps them unencrypted."""
+        return read_secret("MAU_WAREHOUSE_KEY")
+
+    def check_secrets(self) -> None:
+        """At start: every secret file that is configured is owner-only and outside the
+        repository (SPEC §7)."""
+        check_secret_files(
+            {"key file": self.pseudonym_key_file, "users file": self.dashboard_users_file}
+        )
 
     def ensure_pseudonym_key(self) -> Path:
         """Create an owner-only random key file when no key is configured (demo, first run)."""
@@ -122,13 +132,30 @@ class Settings:
         return path
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt: profiles.yml reads the warehouse path from it."""
+        """Environment for dbt: profiles.yml reads the warehouse path from it, and with
+        an encryption key its target attaches the encrypted file (SPEC §7)."""
         env = {
             "MAU_WAREHOUSE_PATH": str(self.warehouse_path),
             "MAU_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MAU_DUCKDB_TEMP_DIRECTORY": str(self.duckdb_temp_dir),
+            "MAU_DBT_TARGET": "prod",
         }
+        key = self.warehouse_key()
+        if key:
+            env |= {"MAU_DBT_TARGET": "encrypted", "MAU_DBT_WAREHOUSE_KEY": key}
         return env
+
+    @property
+    def retention_months(self) -> int:
+        """R17: raw events and quarantine rows are kept this many whole months (default 13)."""
+        value = os.environ.get("MAU_RETENTION_MONTHS", "13")
+        if not value.isdigit() or int(value) < 1:
+            raise MauError(f"MAU_RETENTION_MONTHS must be a whole number of months, got {value!r}")
+        return int(value)
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
 
 
 def load_settings(home: str | Path | None = None) -> Settings:

@@ -47,17 +47,19 @@ def run_pipeline(settings: Settings, *, full_refresh: bool = False) -> None:
                 "ops": {"mau_dbt_models": {"config": {"full_refresh": full_refresh}}},
             },
         )
-    if not result.success:
-        failed = [event.step_key for event in result.all_events if event.is_step_failure]
-        raise MauError(
-            f"run {result.run_id} failed at {', '.join(failed) or 'a step'}: "
-            "see `mau ui` for its logs; published figures were left unchanged"
-        )
+    # A step runs every suite of its target: name the checks that failed, not only it.
     failed_checks = [
         evaluation.check_name
         for evaluation in result.get_asset_check_evaluations()
         if not evaluation.passed
     ]
+    if not result.success:
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
+        checks = f" (failed checks: {', '.join(failed_checks)})" if failed_checks else ""
+        raise MauError(
+            f"run {result.run_id} failed at {', '.join(failed) or 'a step'}{checks}: "
+            "see `mau ui` for its logs; published figures were left unchanged"
+        )
     if failed_checks:
         raise MauError(
             f"run {result.run_id} finished but checks failed: {', '.join(failed_checks)}"

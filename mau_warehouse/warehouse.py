@@ -5,6 +5,10 @@ DuckDB allows one writing process per file (SPEC §7). Ingestion and dbt write
 into a fresh ``serving.duckdb`` that replaces the previous one atomically, so
 dashboards and reports never open the writer's file and never see a half-written
 state.
+
+With MAU_WAREHOUSE_KEY (or MAU_WAREHOUSE_KEY_FILE) both files are encrypted at rest
+(SPEC §7): every connection attaches them with the key under their usual names
+(`warehouse`, `serving`), so the SQL that reads and writes them is the same.
 """
 
 from __future__ import annotations
@@ -30,15 +34,69 @@ def _set_session_zone(con: duckdb.DuckDBPyConnection) -> None:
 
 def duckdb_config(settings: Settings) -> dict[str, str]:
     """DuckDB's resources for every connection the project opens: beyond the memory
-    limit DuckDB spills to the temp directory, so memory stays bounded (SPEC §6)."""
-    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
-    config = {
-        "memory_limit": settings.duckdb_memory_limit,
-        "temp_directory": str(settings.duckdb_temp_dir),
-    }
+    limit DuckDB spills to its temp directory, so memory stays bounded (SPEC §6)."""
+    config = {"memory_limit": settings.duckdb_memory_limit}
     if settings.duckdb_threads:
         config["threads"] = str(int(settings.duckdb_threads))
     return config
+
+
+def crypto_extension() -> Path:
+    """DuckDB's httpfs extension, shipped as a wheel: its OpenSSL writes encrypted files."""
+    import duckdb_extension_httpfs
+
+    package = Path(duckdb_extension_httpfs.__file__).parent
+    path = package / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    if not path.is_file():
+        raise MauError(f"no crypto extension for DuckDB {duckdb.__version__}: run make setup")
+    return path
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def open_database(
+    path: Path, settings: Settings, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """A connection whose default database is `path`, decrypted with the warehouse key
+    when one is configured. One-line errors for a busy, encrypted or wrong-key file.
+
+    A plain file is opened with DuckDB's default configuration (settings are SET
+    afterwards): DuckDB refuses a second connection to a file already open in the
+    process with another one, and dbt, run in a test's process, keeps its own open."""
+    key = settings.warehouse_key()
+    try:
+        if key is None:
+            return duckdb.connect(str(path), read_only=read_only)
+        # An in-memory database to attach to: its spill files go beside the warehouse,
+        # set before anything can spill, and encrypted.
+        settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(
+            config={"temp_directory": str(settings.duckdb_temp_dir), "temp_file_encryption": "true"}
+        )
+        if not read_only:  # reading needs no extension; writing needs OpenSSL
+            con.execute(f"load {_sql_text(str(crypto_extension()))}")
+        options = f"encryption_key {_sql_text(key)}" + (", read_only" if read_only else "")
+        con.execute(f"attach {_sql_text(str(path))} as {path.stem} ({options})")
+        con.execute(f"use {path.stem}")
+        return con
+    except duckdb.Error as exc:
+        first_line = str(exc).splitlines()[0]
+        if "lock" in first_line.lower():
+            raise MauError(f"the warehouse {path} is busy: another process is writing") from exc
+        if "encrypt" in first_line.lower() and key is None:
+            raise MauError(
+                f"{path} is encrypted: set MAU_WAREHOUSE_KEY or MAU_WAREHOUSE_KEY_FILE"
+            ) from exc
+        if key is not None and "not encrypted" in first_line:
+            raise MauError(
+                f"{path} is not encrypted but a warehouse key is set: encryption starts "
+                "from an empty warehouse folder (docs/privacy.md)"
+            ) from exc
+        if key is not None and ("key" in first_line.lower() or "encrypt" in first_line.lower()):
+            raise MauError(f"cannot open {path} with the configured warehouse key") from exc
+        raise MauError(f"cannot open {path}: {first_line}") from exc
 
 
 def _configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -50,15 +108,7 @@ def _configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 def connect_writer(settings: Settings) -> duckdb.DuckDBPyConnection:
     """Open the warehouse for writing, creating it and its raw schema if needed."""
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(settings.warehouse_path))
-    except duckdb.IOException as exc:
-        first_line = str(exc).splitlines()[0]
-        if "lock" in first_line.lower():
-            raise MauError(
-                f"the warehouse {settings.warehouse_path} is busy: another process is writing"
-            ) from exc
-        raise MauError(f"cannot open {settings.warehouse_path}: {first_line}") from exc
+    con = open_database(settings.warehouse_path, settings)
     _configure(con, settings)
     con.execute(resources.files("mau_warehouse").joinpath("sql/raw_schema.sql").read_text())
     return con
@@ -79,7 +129,7 @@ def connect_serving(settings: Settings) -> duckdb.DuckDBPyConnection:
         raise MauError(
             f"no published figures yet under {settings.home}: run `mau run` (or `mau demo`) first"
         )
-    return duckdb.connect(str(settings.serving_path), read_only=True)
+    return open_database(settings.serving_path, settings, read_only=True)
 
 
 def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
@@ -87,7 +137,9 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
     target = settings.serving_path
     staging = target.with_name(target.name + ".new")
     staging.unlink(missing_ok=True)
-    con.execute(f"attach '{staging}' as serving_new")
+    key = settings.warehouse_key()
+    options = f" (encryption_key {_sql_text(key)})" if key else ""
+    con.execute(f"attach {_sql_text(str(staging))} as serving_new{options}")
     try:
         tables = con.execute(
             """

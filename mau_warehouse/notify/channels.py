@@ -1,7 +1,8 @@
 """Delivery channels, configured from the environment: a Slack-style webhook and SMTP email.
 
 Credentials (SMTP password, a webhook URL with a token) only ever come from the
-environment, never from code or the repository (SPEC §7).
+environment or from owner-only files outside the repository (NAME_FILE), never from
+code or the repository (SPEC §7).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from mau_warehouse.errors import MauError
+from mau_warehouse.secrets_files import read_secret
 
 TIMEOUT_SECONDS = 10
 
@@ -119,8 +121,11 @@ def configured_channels(environ: dict[str, str] | None = None) -> list[Channel]:
     """Channels named by MAU_ALERT_WEBHOOK_URL and MAU_SMTP_HOST (+ sender and recipients)."""
     env = os.environ if environ is None else environ
     channels: list[Channel] = []
-    if env.get("MAU_ALERT_WEBHOOK_URL"):
-        channels.append(WebhookChannel(env["MAU_ALERT_WEBHOOK_URL"]))
+    # The webhook URL carries a token and the SMTP password is one: each comes from its
+    # variable or from an owner-only file named by NAME_FILE (SPEC §7).
+    webhook_url = read_secret("MAU_ALERT_WEBHOOK_URL", env)
+    if webhook_url:
+        channels.append(WebhookChannel(webhook_url))
     if env.get("MAU_SMTP_HOST"):
         recipients = tuple(
             address.strip()
@@ -142,7 +147,7 @@ def configured_channels(environ: dict[str, str] | None = None) -> list[Channel]:
                 sender=env.get("MAU_ALERT_EMAIL_FROM", "mau-warehouse@localhost"),
                 recipients=recipients,
                 username=env.get("MAU_SMTP_USER") or None,
-                password=env.get("MAU_SMTP_PASSWORD") or None,
+                password=read_secret("MAU_SMTP_PASSWORD", env),
                 starttls=env.get("MAU_SMTP_STARTTLS", "").lower() in {"1", "true", "yes"},
             )
         )
