@@ -153,7 +153,10 @@ def person_months_suite() -> Suite:
 def file_loads_suite() -> Suite:
     """Per-file line conservation (R1): nothing a file brought was lost or counted twice."""
     loaded_event_files = "from {batch} where file_kind = 'events' and load_status = 'loaded'"
-    counts = "load_id, file_path, line_count, accepted_count, duplicate_count, quarantined_count"
+    counts = (
+        "load_id, file_path, line_count, accepted_count, duplicate_count, quarantined_count, "
+        "suppressed_count"
+    )
     return Suite(
         name="file_loads_conservation",
         schema="marts",
@@ -165,29 +168,33 @@ def file_loads_suite() -> Suite:
                 f"""
                 select {counts}
                 {loaded_event_files}
-                    and line_count
-                        is distinct from accepted_count + duplicate_count + quarantined_count
+                    and line_count is distinct from
+                        accepted_count + duplicate_count + quarantined_count + suppressed_count
                 """,
-                "R1: for every loaded events file, lines = accepted + duplicates + quarantined.",
+                "R1: for every loaded events file, lines = accepted + duplicates + quarantined "
+                "+ suppressed (lines of erased persons, R17).",
             ),
             _rows(
                 f"""
-                select {counts}, stored_event_line_count
+                select {counts}, stored_event_line_count, removed_event_line_count
                 {loaded_event_files}
-                    and stored_event_line_count
+                    and stored_event_line_count + removed_event_line_count
                         is distinct from accepted_count + duplicate_count
                 """,
                 "R1, R2: the warehouse holds every accepted and duplicate line of each "
-                "loaded events file (stored_event_line_count = accepted + duplicates).",
+                "loaded events file, or records its removal (R17): stored_event_line_count "
+                "+ removed_event_line_count = accepted + duplicates.",
             ),
             _rows(
                 f"""
-                select {counts}, stored_quarantined_line_count
+                select {counts}, stored_quarantined_line_count, removed_quarantined_line_count
                 {loaded_event_files}
-                    and stored_quarantined_line_count is distinct from quarantined_count
+                    and stored_quarantined_line_count + removed_quarantined_line_count
+                        is distinct from quarantined_count
                 """,
-                "R1: every quarantined line of each loaded events file is kept "
-                "(stored_quarantined_line_count = quarantined_count).",
+                "R1: every quarantined line of each loaded events file is kept, or its "
+                "removal recorded (R17): stored_quarantined_line_count + "
+                "removed_quarantined_line_count = quarantined_count.",
             ),
         ),
     )

@@ -16,7 +16,7 @@ ACCOUNT_FILES = ("plans.csv", "tenants.csv", "subscriptions.csv")
 class LandingFile:
     path: Path
     display_name: str  # relative to the landing folder when inside it
-    kind: str  # events | accounts
+    kind: str  # events | accounts | requests (erasure requests, R17)
 
     @property
     def is_parquet(self) -> bool:
@@ -42,7 +42,13 @@ def _display_name(path: Path, landing_dir: Path) -> str:
         return str(path)
 
 
+def is_request_file(path: Path) -> bool:
+    return path.parent.name == "requests" and path.suffix == ".csv"
+
+
 def _classify(path: Path, landing_dir: Path) -> LandingFile | None:
+    if is_request_file(path):
+        return LandingFile(path, _display_name(path, landing_dir), "requests")
     if is_event_file(path):
         return LandingFile(path, _display_name(path, landing_dir), "events")
     if path.name in ACCOUNT_FILES:
@@ -60,7 +66,7 @@ def _explicit(paths: list[Path], landing_dir: Path) -> list[LandingFile]:
         elif path.is_file():
             landing_file = _classify(path, landing_dir)
             if landing_file is None:
-                raise MauError(f"not an event or account file: {path}")
+                raise MauError(f"not an event, account or erasure request file: {path}")
             found.append(landing_file)
         else:
             raise MauError(f"no such file or folder: {path}")
@@ -77,6 +83,13 @@ def _whole_landing(landing_dir: Path) -> list[LandingFile]:
         for name in ACCOUNT_FILES
         if (landing_dir / "accounts" / name).is_file()
     ]
+    requests_dir = landing_dir / "requests"
+    if requests_dir.is_dir():
+        found.extend(
+            LandingFile(p, _display_name(p, landing_dir), "requests")
+            for p in requests_dir.glob("*.csv")
+            if p.is_file()
+        )
     events_dir = landing_dir / "events"
     if events_dir.is_dir():
         found.extend(
@@ -88,7 +101,9 @@ def _whole_landing(landing_dir: Path) -> list[LandingFile]:
 
 
 def discover(landing_dir: Path, paths: list[Path] | None = None) -> list[LandingFile]:
-    """Files to consider, in a stable order: accounts first, then events by path."""
+    """Files to consider, in a stable order: accounts, erasure requests (so that a load
+    never stores a person erased in the same run), then events, each by path."""
     found = _explicit(paths, landing_dir) if paths else _whole_landing(landing_dir)
     unique = {f.path.resolve(): f for f in found}
-    return sorted(unique.values(), key=lambda f: (f.kind != "accounts", f.display_name))
+    order = {"accounts": 0, "requests": 1, "events": 2}
+    return sorted(unique.values(), key=lambda f: (order[f.kind], f.display_name))

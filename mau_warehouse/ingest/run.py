@@ -32,6 +32,8 @@ from mau_warehouse.ingest.devices import register_device_classes
 from mau_warehouse.ingest.discovery import LandingFile, discover, sha256_of
 from mau_warehouse.ingest.lines import LINE_SCHEMA, UnreadableFile, read_lines
 from mau_warehouse.ingest.prefetch import Prefetch
+from mau_warehouse.privacy.erasure import Erasure, erase, scrub_serving
+from mau_warehouse.privacy.requests import read_request_file
 from mau_warehouse.warehouse import connect_writer, reading_cursor
 
 Progress = Callable[[str], None]
@@ -52,13 +54,15 @@ HASH_THREADS = 2
 
 @dataclass
 class FileResult:
-    """What one file contributed (SPEC §5): lines = accepted + duplicates + quarantined."""
+    """What one file contributed (SPEC §5): lines = accepted + duplicates + quarantined
+    + suppressed (lines of erased persons, R17)."""
 
     file: str
     lines: int = 0
     accepted: int = 0
     duplicates: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
+    suppressed: int = 0
     status: str = "loaded"  # loaded | unreadable
     error: str | None = None
 
@@ -70,6 +74,8 @@ class FileResult:
             "duplicates": self.duplicates,
             "quarantined": dict(sorted(self.quarantined.items())),
         }
+        if self.suppressed:
+            document["suppressed"] = self.suppressed
         if self.error:
             document["error"] = self.error
         return document
@@ -82,6 +88,10 @@ def _batch_bytes() -> int:
 @cache
 def _sql(name: str) -> str:
     return resources.files("mau_warehouse").joinpath(f"sql/{name}").read_text()
+
+
+def _statements(name: str) -> list[str]:
+    return [statement for statement in _sql(name).split(";\n") if statement.strip()]
 
 
 def _loaded_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -138,9 +148,12 @@ def _write_ledger(
 ) -> None:
     con.execute(
         """
-        insert into raw.load_ledger values (
+        insert into raw.load_ledger (
+            load_id, file_path, file_kind, content_sha256, size_bytes, lines, accepted,
+            duplicates, quarantined, status, error, loaded_at, suppressed
+        ) values (
             $load_id, $file, $kind, $digest, $size, $lines, $accepted, $duplicates,
-            $quarantined, $status, $error, $loaded_at
+            $quarantined, $status, $error, $loaded_at, $suppressed
         )
         """,
         {
@@ -156,6 +169,7 @@ def _write_ledger(
             "status": result.status,
             "error": result.error,
             "loaded_at": loaded_at,
+            "suppressed": result.suppressed,
         },
     )
 
@@ -199,6 +213,40 @@ def _load_accounts(
         con.rollback()
         raise
     return results
+
+
+def _apply_requests(
+    con: duckdb.DuckDBPyConnection, files: list[LandingFile], key: str, progress: Progress
+) -> tuple[list[FileResult], list[Erasure]]:
+    """Honour the erasure requests of new request files (R17), before any event of this
+    load is stored: the suppressions they add apply to it."""
+    loaded = _loaded_hashes(con)
+    pending = []
+    for landing_file in files:
+        digest = sha256_of(landing_file.path)
+        if digest not in loaded:
+            loaded.add(digest)
+            requests = read_request_file(landing_file.path, landing_file.display_name)
+            pending.append((landing_file, digest, requests))
+    loaded_at = datetime.now(UTC)
+    results, erasures = [], []
+    con.begin()
+    try:
+        for landing_file, digest, requests in pending:
+            done = [e for e in (erase(con, key, r) for r in requests) if e is not None]
+            erasures += done
+            result = FileResult(landing_file.display_name, len(requests), len(done))
+            _write_ledger(con, _next_load_id(con), landing_file, digest, result, loaded_at)
+            results.append(result)
+            progress(
+                f"applied {landing_file.display_name}: {len(done)} erasure request(s), "
+                f"{len(requests) - len(done)} already honoured"
+            )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return results, erasures
 
 
 def _batches(files: list[tuple[LandingFile, str]]) -> list[list[tuple[LandingFile, str]]]:
@@ -301,16 +349,24 @@ class _BatchLoader:
         finally:
             self.con.unregister("chunk_lines")
         self._forget_unreadable()
+        params = {"key": self.key, "loaded_at": self.loaded_at}
+        for statement in _statements("suppress_event_lines.sql"):
+            # DuckDB refuses parameters a statement does not use.
+            self.con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
         register_device_classes(self.con)
-        for statement in _sql("insert_event_lines.sql").split(";\n"):
-            if statement.strip():
-                self.con.execute(statement, {"loaded_at": self.loaded_at})
+        for statement in _statements("insert_event_lines.sql"):
+            self.con.execute(statement, {"loaded_at": self.loaded_at})
 
     def _forget_unreadable(self) -> None:
         """A file that turned out unreadable loads not at all (SPEC §7): drop what
         was read of it, in this chunk and in the chunks already inserted."""
         for load_id in self.unreadable:
-            for table in ("chunk_classified", "raw.event_lines", "raw.quarantine"):
+            for table in (
+                "chunk_classified",
+                "raw.event_lines",
+                "raw.quarantine",
+                "raw.line_removals",
+            ):
                 self.con.execute(f"delete from {table} where load_id = $id", {"id": load_id})
         self.unreadable.clear()
 
@@ -338,12 +394,14 @@ def _count_lines(
     con: duckdb.DuckDBPyConnection, files: dict[int, tuple[LandingFile, str, FileResult]]
 ) -> None:
     counts = con.execute(_sql("count_event_lines.sql"), {"first_load_id": min(files)}).fetchall()
-    for load_id, reason, lines, accepted in counts:
+    for load_id, outcome, reason, lines, accepted in counts:
         result = files[load_id][2]
         result.lines += lines
-        if reason is None:
+        if outcome == "event":
             result.accepted += accepted
             result.duplicates += lines - accepted
+        elif outcome == "suppressed":
+            result.suppressed += lines
         else:
             result.quarantined[reason] = lines
 
@@ -381,6 +439,7 @@ def _describe(result: FileResult) -> str:
     return (
         f"loaded {result.file}: {result.lines} lines, {result.accepted} accepted, "
         f"{result.duplicates} duplicates, {sum(result.quarantined.values())} quarantined"
+        + (f", {result.suppressed} suppressed (erased persons)" if result.suppressed else "")
     )
 
 
@@ -396,6 +455,10 @@ def ingest(
     con = connect_writer(settings)
     try:
         results = _load_accounts(con, [f for f in files if f.kind == "accounts"], say)
+        request_results, erasures = _apply_requests(
+            con, [f for f in files if f.kind == "requests"], key, say
+        )
+        results += request_results
         loaded = _loaded_hashes(con)
         event_files = [f for f in files if f.kind == "events"]
         new_events: list[tuple[LandingFile, str]] = []
@@ -413,4 +476,5 @@ def ingest(
         raise MauError(f"ingestion failed: {str(exc).splitlines()[0]}") from exc
     finally:
         con.close()
+    scrub_serving(settings, [erasure.person for erasure in erasures])
     return results

@@ -1,5 +1,5 @@
--- Per file and outcome of one batch (SPEC §5 ingest report), once all its chunks
--- are in the raw tables. The batch's rows are those from its first load id on:
+-- Per file and outcome (event, quarantine, suppressed) of one batch (SPEC §5 ingest
+-- report), once all its chunks are in the raw tables. The batch's rows are those from its first load id on:
 -- ids come from a sequence and only one process writes (SPEC §7). A valid line is
 -- accepted when it is the first copy of its (tenant_id, event_id) in R2 order and
 -- no earlier load holds that event; otherwise it is a duplicate.
@@ -30,6 +30,7 @@ first_copies as (
 
 select
     ranked.load_id,
+    'event' as outcome,
     null as reason,
     count(*) as lines,
     count(first_copies.line_number) as accepted,
@@ -41,9 +42,17 @@ group by all
 
 union all
 
-select load_id, reason, count(*) as lines, 0 as accepted,
+select load_id, 'quarantine' as outcome, reason, count(*) as lines, 0 as accepted,
 from raw.quarantine
 where load_id >= $first_load_id
+group by all
+
+union all
+
+-- lines of erased persons, suppressed before they were stored (R17)
+select load_id, 'suppressed' as outcome, null as reason, count(*) as lines, 0 as accepted,
+from raw.line_removals
+where load_id >= $first_load_id and cause = 'suppression'
 group by all
 
 order by all

@@ -18,8 +18,11 @@ create table if not exists raw.load_ledger (
     quarantined bigint not null,
     status varchar not null,             -- loaded | unreadable
     error varchar,
-    loaded_at timestamptz not null
+    loaded_at timestamptz not null,
+    suppressed bigint not null default 0 -- lines of erased persons, not stored (R17)
 );
+-- Warehouses created before erasure existed get the column too.
+alter table raw.load_ledger add column if not exists suppressed bigint default 0;
 
 -- The content hash last computed for each landing path, with the size and
 -- modification time it had then: a run hashes again only files that changed, so
@@ -68,6 +71,45 @@ create table if not exists raw.quarantine (
     anonymous_pseudonym varchar,
     loaded_at timestamptz not null,
     primary key (load_id, line_number)
+);
+
+-- Lines that were loaded, or read, and are not kept (R17): erased with their person,
+-- purged after the retention period, or suppressed at load because their person was
+-- erased. With it every file's lines still add up (R1). No identifier is kept here.
+create table if not exists raw.line_removals (
+    load_id integer not null,
+    line_number bigint not null,
+    line_kind varchar not null,          -- event | quarantine | suppressed (never stored)
+    cause varchar not null,              -- erasure | retention | suppression
+    request_id varchar,                  -- the erasure request behind an erasure or suppression
+    removed_at timestamptz not null,
+    primary key (load_id, line_number)
+);
+
+-- Erasure (R17): the suppression list and the audit of every request honoured.
+create schema if not exists privacy;
+
+-- One row per pseudonym of an erased person. The pseudonym itself is not kept: digest
+-- is a keyed hash of it (mau_warehouse/privacy/pseudonyms.py), which the loader
+-- compares with the hash of each new line's pseudonyms.
+create table if not exists privacy.suppressions (
+    tenant_id varchar not null,
+    id_kind varchar not null,            -- user | anonymous
+    digest varchar not null,
+    request_id varchar not null,
+    suppressed_at timestamptz not null,
+    primary key (tenant_id, id_kind, digest)
+);
+
+-- One row per erasure request honoured: when, and rows removed per table. No
+-- identifier of the person.
+create table if not exists privacy.erasure_audit (
+    request_id varchar primary key,
+    tenant_id varchar not null,
+    source varchar not null,             -- command, or the request file's landing path
+    requested_at timestamptz,            -- as given by the request file, if any
+    erased_at timestamptz not null,
+    rows_removed json not null           -- {"schema.table": rows}
 );
 
 -- Billing-system exports, as text: each load replaces the previous version.

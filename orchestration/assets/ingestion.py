@@ -15,6 +15,10 @@ RAW_TABLES = {
         "sdk",
         "load_ledger",
     ): "One row per loaded file content: makes loads idempotent (R2).",
+    (
+        "sdk",
+        "line_removals",
+    ): "Loaded lines not kept: erased, purged after retention, or suppressed (R17).",
     ("billing_system", "plans"): "Plan catalogue from plans.csv (or the shipped default).",
     ("billing_system", "tenants"): "Tenants with their billing time zone, from tenants.csv.",
     (

@@ -11,6 +11,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from mau_warehouse.privacy.rebuild import rebuild_due
 from orchestration.dbt_project import ensure_manifest
 from orchestration.resources import MauHome
 
@@ -56,6 +57,8 @@ def mau_dbt_models(
     """
     mau_home.export_dbt_environment()
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if config.full_refresh:
+    if config.full_refresh or rebuild_due(mau_home.settings()):
+        # An erasure or a retention purge removed raw lines since the last build (R17).
+        context.log.info("full refresh: every model is rebuilt from the raw layer")
         args.append("--full-refresh")
     yield from dbt.cli(args, context=context).stream()

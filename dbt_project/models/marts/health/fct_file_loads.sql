@@ -1,7 +1,8 @@
 -- R1/R2 data health. One row per load (file content) of the loader's ledger:
 -- the ledger's counts at load time next to what the warehouse holds now.
--- R1 invariant per file: line_count = accepted_count + duplicate_count + quarantined_count,
--- and the warehouse still holds every one of those lines (nothing lost on the way).
+-- R1 invariant per file: line_count = accepted_count + duplicate_count + quarantined_count
+-- + suppressed_count, and the warehouse still holds every one of those lines, or records
+-- why it does not (R17: erased, purged after the retention period): nothing is lost.
 with
 
 loads as (
@@ -27,6 +28,15 @@ quarantined_lines as (
     group by load_id
 ),
 
+removed_lines as (
+    select
+        load_id,
+        count(*) filter (where line_kind = 'event') as removed_event_line_count,
+        count(*) filter (where line_kind = 'quarantine') as removed_quarantined_line_count
+    from {{ ref('stg_sdk__line_removals') }}
+    group by load_id
+),
+
 final as (
     select
         cast(loads.load_id as integer) as load_id,
@@ -41,23 +51,34 @@ final as (
         cast(loads.accepted_count as bigint) as accepted_count,
         cast(loads.duplicate_count as bigint) as duplicate_count,
         cast(loads.quarantined_count as bigint) as quarantined_count,
+        cast(loads.suppressed_count as bigint) as suppressed_count,
         cast(
-            loads.line_count = loads.accepted_count + loads.duplicate_count + loads.quarantined_count
+            loads.line_count
+            = loads.accepted_count + loads.duplicate_count + loads.quarantined_count
+            + loads.suppressed_count
             and coalesce(event_lines.stored_event_line_count, 0)
+            + coalesce(removed_lines.removed_event_line_count, 0)
             = loads.accepted_count + loads.duplicate_count
-            and coalesce(quarantined_lines.stored_quarantined_line_count, 0) = loads.quarantined_count
+            and coalesce(quarantined_lines.stored_quarantined_line_count, 0)
+            + coalesce(removed_lines.removed_quarantined_line_count, 0)
+            = loads.quarantined_count
             as boolean
         ) as is_balanced,
         cast(coalesce(event_lines.stored_event_line_count, 0) as bigint) as stored_event_line_count,
         cast(coalesce(event_lines.winning_line_count, 0) as bigint) as winning_line_count,
         cast(coalesce(event_lines.duplicate_line_count, 0) as bigint) as current_duplicate_line_count,
         cast(coalesce(event_lines.conflict_line_count, 0) as bigint) as conflict_line_count,
-        cast(coalesce(quarantined_lines.stored_quarantined_line_count, 0) as bigint) as stored_quarantined_line_count
+        cast(coalesce(quarantined_lines.stored_quarantined_line_count, 0) as bigint) as stored_quarantined_line_count,
+        cast(coalesce(removed_lines.removed_event_line_count, 0) as bigint) as removed_event_line_count,
+        cast(coalesce(removed_lines.removed_quarantined_line_count, 0) as bigint)
+            as removed_quarantined_line_count
     from loads
     left join event_lines
         on loads.load_id = event_lines.load_id
     left join quarantined_lines
         on loads.load_id = quarantined_lines.load_id
+    left join removed_lines
+        on loads.load_id = removed_lines.load_id
 )
 
 select * from final

@@ -16,6 +16,7 @@ renamed as (
         cast(accepted as bigint) as accepted_count,
         cast(duplicates as bigint) as duplicate_count,
         cast(quarantined as bigint) as quarantined_count,
+        cast(suppressed as bigint) as suppressed_count,
         cast(status as varchar) as load_status,
         cast(error as varchar) as load_error,
         cast(loaded_at as timestamp with time zone) as loaded_at
