@@ -1,8 +1,10 @@
-"""Jobs: the pipeline that `mau run`, the UI and the schedules launch, and two backfills."""
+"""Jobs: the pipeline that `mau run`, the UI and the schedules launch, two backfills and
+the retention purge."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from orchestration.assets.backfills import BACKFILL_GROUP, landing_day_loads, month_close_requests
+from orchestration.assets.retention import RETENTION_GROUP, raw_retention
 from orchestration.partitions import billing_months, landing_days
 
 PIPELINE_JOB_NAME = "mau_pipeline"
@@ -11,7 +13,7 @@ PIPELINE_JOB_NAME = "mau_pipeline"
 # process, and the loader, dbt, the checks and publishing all open the warehouse.
 mau_pipeline = define_asset_job(
     name=PIPELINE_JOB_NAME,
-    selection=AssetSelection.all() - AssetSelection.groups(BACKFILL_GROUP),
+    selection=AssetSelection.all() - AssetSelection.groups(BACKFILL_GROUP, RETENTION_GROUP),
     executor_def=in_process_executor,
     description="Ingest new landing files, build every model, run every check, publish.",
 )
@@ -32,4 +34,11 @@ close_months = define_asset_job(
     description=(
         "Backfill: request the close of the chosen months; the next pipeline run freezes them."
     ),
+)
+
+retention_purge = define_asset_job(
+    name="retention_purge",
+    selection=AssetSelection.assets(raw_retention),
+    executor_def=in_process_executor,
+    description="Purge raw rows past the retention period (R17); the next run rebuilds.",
 )

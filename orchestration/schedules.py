@@ -1,10 +1,11 @@
-"""Schedules: month-to-date figures every hour (P3), and a daily close check (R16)."""
+"""Schedules: month-to-date figures every hour (P3), a daily close check (R16) and the
+daily retention purge (R17)."""
 
 import os
 
 from dagster import DefaultScheduleStatus, ScheduleDefinition
 
-from orchestration.jobs import mau_pipeline
+from orchestration.jobs import mau_pipeline, retention_purge
 
 hourly_refresh = ScheduleDefinition(
     name="hourly_refresh",
@@ -27,5 +28,17 @@ daily_close = ScheduleDefinition(
     description=(
         "Run the pipeline once a day so that months due to close are closed and frozen "
         "(R16) even when the hourly refresh is off (MAU_CLOSE_CRON overrides)."
+    ),
+)
+
+daily_retention = ScheduleDefinition(
+    name="daily_retention",
+    job=retention_purge,
+    cron_schedule=os.environ.get("MAU_RETENTION_CRON", "15 1 * * *"),
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description=(
+        "Purge raw events and quarantine rows past MAU_RETENTION_MONTHS (R17) once a day "
+        "(MAU_RETENTION_CRON overrides)."
     ),
 )

@@ -78,10 +78,15 @@ def test_the_pipeline_job_leaves_backfills_out_and_both_schedules_launch_it() ->
     pipeline = defs.resolve_job_def("mau_pipeline")
     keys = {key.to_user_string() for key in pipeline.asset_layer.executable_asset_keys}
     assert "sdk/landing_day_loads" not in keys and "billing/month_close_requests" not in keys
+    assert "raw_retention" not in keys  # its own daily job (R17)
     assert {"billing_snapshot", "published_marts", "alert_outbox"} <= keys
     schedules = {s.name: s for s in defs.schedules}
     assert schedules["hourly_refresh"].cron_schedule == "0 * * * *"
     assert schedules["daily_close"].cron_schedule == "30 0 * * *"
-    assert {s.job_name for s in schedules.values()} == {"mau_pipeline"}
+    assert {s.name: s.job_name for s in schedules.values()} == {
+        "hourly_refresh": "mau_pipeline",
+        "daily_close": "mau_pipeline",
+        "daily_retention": "retention_purge",
+    }
     assert defs.resolve_job_def("reload_landing_days").partitions_def is not None
     assert defs.resolve_job_def("close_months").partitions_def is not None
