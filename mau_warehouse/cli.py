@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+import uuid
 from pathlib import Path
 from typing import NoReturn
 
@@ -138,6 +139,43 @@ def cmd_close(args: argparse.Namespace, settings: Settings) -> None:
     # verified figures are ever frozen.
     run_pipeline(settings)
     _say(f"{args.month} closed: its figures are frozen in the billing snapshot")
+
+
+def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.pipeline import run_pipeline
+    from mau_warehouse.privacy.erasure import ErasureRequest, apply_erasures
+
+    if not settings.warehouse_path.exists():
+        raise MauError("no warehouse yet: nothing to erase")
+    request = ErasureRequest(
+        request_id=args.request_id or f"cli-{uuid.uuid4()}",
+        tenant_id=args.tenant,
+        user_id=args.user_id,
+        anonymous_id=args.anonymous_id,
+    )
+    erasures = apply_erasures(settings, [request])
+    if not erasures:
+        _say(f"request {request.request_id} was already honoured")
+        return
+    [erasure] = erasures
+    removed = sum(erasure.removed.values())
+    _say(
+        f"request {request.request_id}: {removed} rows removed from "
+        f"{len(erasure.removed)} tables; the person is on the suppression list"
+    )
+    if args.no_run:
+        _say("the next `mau run` recounts the open months (a full refresh)")
+        return
+    # Open months are recounted without the person; closed months keep their snapshot.
+    run_pipeline(settings)
+    _say("run succeeded: open months recounted and published")
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.privacy.export import export_tenant
+
+    written = export_tenant(settings, args.tenant, Path(args.out) if args.out else None)
+    _say(f"exported {len(written)} files for tenant {args.tenant} to {written[0].parent}")
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -344,6 +382,26 @@ def build_parser() -> OneLineParser:
     close.add_argument("--month", required=True, help="YYYY-MM")
     close.set_defaults(handler=cmd_close)
 
+    erase = commands.add_parser(
+        "erase", help="erase one person of a tenant from every table, for good (R17)"
+    )
+    erase.add_argument("--tenant", required=True, help="tenant id")
+    person = erase.add_mutually_exclusive_group(required=True)
+    person.add_argument("--user-id", help="the user id, as the SDK sends it")
+    person.add_argument(
+        "--anonymous-id", help="an anonymous id; a linked anonymous id erases its user"
+    )
+    erase.add_argument("--request-id", help="the request's reference, for the audit")
+    erase.add_argument("--no-run", action="store_true", help="do not run the pipeline afterwards")
+    erase.set_defaults(handler=cmd_erase)
+
+    export = commands.add_parser(
+        "export", help="write one tenant's usage, daily and billing figures (Parquet, CSV)"
+    )
+    export.add_argument("--tenant", required=True, help="tenant id")
+    export.add_argument("--out", help="folder to write (default $MAU_HOME/exports/<tenant>)")
+    export.set_defaults(handler=cmd_export)
+
     demo = commands.add_parser("demo", help="generate, run and report: start here")
     _add_generate_options(demo)
     demo.set_defaults(handler=cmd_demo, full_refresh=False)
@@ -386,7 +444,9 @@ def build_parser() -> OneLineParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        args.handler(args, load_settings())
+        settings = load_settings()
+        settings.check_secrets()
+        args.handler(args, settings)
     except MauError as exc:
         _say(f"mau: error: {exc}")
         return EXIT_ERROR
