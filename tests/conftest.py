@@ -90,7 +90,7 @@ def mau_home(tmp_path: Path) -> Path:
     return home
 
 
-def _built_once(
+def built_once(
     tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
 ) -> Path:
     """A folder built by the first pytest-xdist worker that needs it and shared by all.
@@ -125,7 +125,7 @@ def published_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Shared read-only by every test that takes it; tests that change a home copy it.
     """
-    return _built_once(tmp_path_factory, "published_home", _publish_sample)
+    return built_once(tmp_path_factory, "published_home", _publish_sample)
 
 
 STAFF = ("ops@example.com", "staff-password-1")
@@ -160,7 +160,7 @@ def dashboard_home(tmp_path_factory: pytest.TempPathFactory, published_home: Pat
         )
         _add_dashboard_users(home)
 
-    return _built_once(tmp_path_factory, "dashboard_home", build)
+    return built_once(tmp_path_factory, "dashboard_home", build)
 
 
 def tenant_user(tenant_id: str) -> tuple[str, str]:

@@ -53,8 +53,9 @@ def test_rows_report_medians_worst_memory_and_the_ratio_to_the_limit_query() -> 
 
 @pytest.mark.slow
 def test_bench_on_the_tiny_workload_reports_every_step_as_json(tmp_path: Path) -> None:
-    # The twelve-month step runs the same code on a longer history: CI leaves it out.
-    steps = "pipeline,new_day_1_month,dashboards"
+    # The new-day steps run the pipeline step's code on prepared homes, at two more
+    # pipeline runs each: the suite's time budget leaves them to `mau bench` itself.
+    steps = "pipeline,dashboards"
     done = subprocess.run(
         [
             *(MAU, "bench", "--workload", "tiny", "--repetitions", "1", "--steps", steps),
@@ -73,7 +74,7 @@ def test_bench_on_the_tiny_workload_reports_every_step_as_json(tmp_path: Path) -
     assert all(row.keys() >= FIELDS for row in report)
     by_step = {(row["workload"], row["step"]): row for row in report}
     assert by_step["tiny", "limit_query"]["ratio_to_limit"] == 1.0
-    for step in ("pipeline", "new_day_1_month"):
+    for step in ("pipeline",):
         row = by_step["tiny", step]
         assert row["seconds"] > 0 and row["peak_rss_mb"] > 0
         assert row["ratio_to_limit"] == pytest.approx(
