@@ -19,6 +19,8 @@ from duckdb_engine import Dialect
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import cursor as sa_cursor
 
+from mau_warehouse.warehouse import sql_text
+
 DRIVER = "buffered"
 
 
@@ -53,10 +55,6 @@ def register_database(database_path: str, *, key: str | None, settings: dict[str
     _DATABASES[database_path] = DatabaseOptions(key, tuple(settings.items()))
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 class BufferedDuckDBDialect(Dialect):
     supports_statement_cache = False
     execution_ctx_cls = BufferedExecutionContext
@@ -70,12 +68,12 @@ class BufferedDuckDBDialect(Dialect):
             connection = super().connect(*cargs, **{**cparams, "database": ":memory:"})
             alias = database.rsplit("/", 1)[-1].removesuffix(".duckdb")
             connection.execute(
-                f"attach {_sql_text(database)} as {alias} "
-                f"(encryption_key {_sql_text(options.key)}, read_only)"
+                f"attach {sql_text(database)} as {alias} "
+                f"(encryption_key {sql_text(options.key)}, read_only)"
             )
             connection.execute(f"use {alias}")
         for name, value in options.settings:
-            connection.execute(f"set {name} = {_sql_text(value)}")
+            connection.execute(f"set {name} = {sql_text(value)}")
         return connection
 
 

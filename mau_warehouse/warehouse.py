@@ -52,7 +52,8 @@ def crypto_extension() -> Path:
     return path
 
 
-def _sql_text(value: str) -> str:
+def sql_text(value: str) -> str:
+    """A SQL string literal, for statements that take no parameters (ATTACH, LOAD, SET)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -76,9 +77,9 @@ def open_database(
             config={"temp_directory": str(settings.duckdb_temp_dir), "temp_file_encryption": "true"}
         )
         if not read_only:  # reading needs no extension; writing needs OpenSSL
-            con.execute(f"load {_sql_text(str(crypto_extension()))}")
-        options = f"encryption_key {_sql_text(key)}" + (", read_only" if read_only else "")
-        con.execute(f"attach {_sql_text(str(path))} as {path.stem} ({options})")
+            con.execute(f"load {sql_text(str(crypto_extension()))}")
+        options = f"encryption_key {sql_text(key)}" + (", read_only" if read_only else "")
+        con.execute(f"attach {sql_text(str(path))} as {path.stem} ({options})")
         con.execute(f"use {path.stem}")
         return con
     except duckdb.Error as exc:
@@ -138,8 +139,8 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
     staging = target.with_name(target.name + ".new")
     staging.unlink(missing_ok=True)
     key = settings.warehouse_key()
-    options = f" (encryption_key {_sql_text(key)})" if key else ""
-    con.execute(f"attach {_sql_text(str(staging))} as serving_new{options}")
+    options = f" (encryption_key {sql_text(key)})" if key else ""
+    con.execute(f"attach {sql_text(str(staging))} as serving_new{options}")
     try:
         tables = con.execute(
             """

@@ -216,11 +216,15 @@ def _load_accounts(
 
 
 def _apply_requests(
-    con: duckdb.DuckDBPyConnection, files: list[LandingFile], key: str, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandingFile],
+    loaded: set[str],
+    key: str,
+    progress: Progress,
 ) -> tuple[list[FileResult], list[Erasure]]:
     """Honour the erasure requests of new request files (R17), before any event of this
-    load is stored: the suppressions they add apply to it."""
-    loaded = _loaded_hashes(con)
+    load is stored: the suppressions they add apply to it. `loaded` (the ledger's
+    content hashes) gains the files applied."""
     pending = []
     for landing_file in files:
         digest = sha256_of(landing_file.path)
@@ -455,11 +459,11 @@ def ingest(
     con = connect_writer(settings)
     try:
         results = _load_accounts(con, [f for f in files if f.kind == "accounts"], say)
+        loaded = _loaded_hashes(con)
         request_results, erasures = _apply_requests(
-            con, [f for f in files if f.kind == "requests"], key, say
+            con, [f for f in files if f.kind == "requests"], loaded, key, say
         )
         results += request_results
-        loaded = _loaded_hashes(con)
         event_files = [f for f in files if f.kind == "events"]
         new_events: list[tuple[LandingFile, str]] = []
         for landing_file, digest in zip(event_files, _digests(con, event_files), strict=True):
