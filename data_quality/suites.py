@@ -271,7 +271,8 @@ def usage_suite() -> Suite:
 # The recount covers every tenant-month that is not closed yet (R16), after each
 # tenant's last closed month: closed months are frozen in the billing snapshot and
 # guarded by its fingerprints, so the cost of a check follows the open months, not
-# the history (SPEC §6). Lines are picked by their own event time with a day of
+# the history (SPEC §6). Events received after their month's close time are late
+# adjustments, not counted (R16). Lines are picked by their own event time with a day of
 # margin on each side of the tenant's window (time zones are within ±14 hours of
 # UTC), then every copy of a picked event is ranked; the links of the anonymous ids
 # seen come from the whole history. The CTEs read more than once are materialized
@@ -361,7 +362,7 @@ links as materialized (
     where user_pseudonym is not null and anonymous_pseudonym is not null
     qualify row_number() over (
         partition by tenant_id, anonymous_pseudonym
-        order by event_time asc, user_pseudonym asc
+        order by event_time asc, received_at asc nulls last, event_id asc
     ) = 1
 ),
 window_event_spans as (
@@ -405,7 +406,16 @@ counted as (
     left join links
         on window_events.tenant_id = links.tenant_id
         and window_events.anonymous_pseudonym = links.anonymous_pseudonym
+    left join usage as month_close
+        on window_events.tenant_id = month_close.tenant_id
+        and month_starts.month = month_close.month
     where not window_events.is_preview
+        -- R16: an event received after its month's close time is a late adjustment,
+        -- never counted (the close time is the mart's, pinned by its own unit test)
+        and not coalesce(
+            coalesce(window_events.received_at, window_events.event_time) > month_close.closes_at,
+            false
+        )
         and not exists (
             select 1
             from reference.bot_user_agent_patterns as bots
@@ -470,8 +480,9 @@ def reconciliation_suite() -> Suite:
                 "R2, R4–R8, R18: for every month not closed yet, mau, identified_mau and "
                 "anonymous_mau equal an independent recount from staging.stg_sdk__event_lines "
                 "(first received copy, event time with clock skew removed, month in the "
-                "tenant's zone, previews and bots excluded, anonymous ids stitched to their "
-                "earliest linked user).",
+                "tenant's zone, previews and bots excluded, events received after the "
+                "month's close time left to late adjustments, anonymous ids stitched to "
+                "their earliest linked user).",
             ),
         ),
     )

@@ -10,8 +10,10 @@
 
 -- R7 identity stitching, within a tenant. Every deduplicated event (past R1, not a
 -- duplicate; excluded traffic included) carrying both ids links the anonymous id to
--- the user. Several users: the link with the earliest event_time wins, then the
--- smallest user id (compared on pseudonyms: raw ids never reach the warehouse, R17).
+-- the user. Several users: the linking event with the earliest event_time wins, then
+-- the one received first (received_at, nulls last), then the smaller event_id. Ids of
+-- persons never break a tie: they are pseudonyms (R17), so a tie broken on them
+-- would let the key decide a tenant's MAU.
 -- Incremental (SPEC §6): a run resolves again the anonymous ids that some newly
 -- ranked copy carries with a user id (the copy that lost its place to a new winner
 -- included), and writes a row only where the resolution changed. A link that no
@@ -41,7 +43,9 @@ winning_events as (
             winning_events.tenant_id,
             winning_events.anonymous_pseudonym,
             winning_events.user_pseudonym,
-            winning_events.event_time
+            winning_events.event_time,
+            winning_events.received_at,
+            winning_events.event_id
         from winning_events
         inner join relinked_anonymous_ids
             on
@@ -57,7 +61,9 @@ winning_events as (
             tenant_id,
             anonymous_pseudonym,
             user_pseudonym,
-            event_time
+            event_time,
+            received_at,
+            event_id
         from winning_events
         where
             user_pseudonym is not null
@@ -66,39 +72,43 @@ winning_events as (
 
 {% endif %}
 
-candidate_links as (
+ranked_linking_events as (
     select
         tenant_id,
         anonymous_pseudonym,
         user_pseudonym,
-        min(event_time) as first_linked_at
+        event_time,
+        row_number() over (
+            partition by tenant_id, anonymous_pseudonym
+            order by event_time asc, received_at asc nulls last, event_id asc
+        ) as link_rank
+    from linking_events
+),
+
+candidate_user_counts as (
+    select
+        tenant_id,
+        anonymous_pseudonym,
+        count(distinct user_pseudonym) as candidate_user_count
     from linking_events
     group by
         tenant_id,
-        anonymous_pseudonym,
-        user_pseudonym
-),
-
-ranked_links as (
-    select
-        *,
-        row_number() over (
-            partition by tenant_id, anonymous_pseudonym
-            order by first_linked_at asc, user_pseudonym asc
-        ) as link_rank,
-        count(*) over (partition by tenant_id, anonymous_pseudonym) as candidate_user_count
-    from candidate_links
+        anonymous_pseudonym
 ),
 
 resolved_links as (
     select
-        tenant_id,
-        anonymous_pseudonym,
-        user_pseudonym as linked_user_pseudonym,
-        first_linked_at as linked_at,
-        candidate_user_count
-    from ranked_links
-    where link_rank = 1
+        ranked_linking_events.tenant_id,
+        ranked_linking_events.anonymous_pseudonym,
+        ranked_linking_events.user_pseudonym as linked_user_pseudonym,
+        ranked_linking_events.event_time as linked_at,
+        candidate_user_counts.candidate_user_count
+    from ranked_linking_events
+    inner join candidate_user_counts
+        on
+            ranked_linking_events.tenant_id = candidate_user_counts.tenant_id
+            and ranked_linking_events.anonymous_pseudonym = candidate_user_counts.anonymous_pseudonym
+    where ranked_linking_events.link_rank = 1
 ),
 
 {% if is_incremental() %}
