@@ -1,7 +1,8 @@
 -- R7: the person behind each event: its user id; without one, the user its anonymous
 -- id is linked to (a link from any month); without a link, the anonymous id itself.
 -- person_kind tells users from unlinked anonymous ids (R8). Excluded events are kept
--- with is_counted = false so that excluded traffic can be reported (R6).
+-- with is_counted = false so that excluded traffic can be reported (R6); so are
+-- events received after their month's close time (R16), which are late adjustments.
 -- A view: its readers are incremental and read the tenant-months that changed only.
 with
 
@@ -26,7 +27,8 @@ attributed as (
         events.is_excluded,
         events.excluded_reason,
         events.matched_bot_pattern,
-        not events.is_excluded as is_counted,
+        not events.is_excluded and not events.is_received_after_close as is_counted,
+        events.is_received_after_close,
         events.device_class,
         events.first_loaded_at,
         events._built_at,

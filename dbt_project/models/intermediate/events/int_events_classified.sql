@@ -16,7 +16,12 @@
 -- last build, and every event of a tenant whose time zone or attribution changed in
 -- the tenants export (R5, R18); previous_activity_month keeps the month a replaced row
 -- had, so that int_tenant_months_changed recomputes the month an event left too.
--- A change of the bot list (R6) needs a full refresh.
+--   R16 is_received_after_close: the event reached the collector (received_at; its
+--       event time when the collector gave none) after its tenant-month's close
+--       time. Such an event never enters the month's billing snapshot, however early
+--       a run loads it: it is a late adjustment (fct_late_adjustments), so the
+--       snapshot depends on the data only, not on when the pipeline ran.
+-- A change of the bot list (R6) or of close_after_hours (R16) needs a full refresh.
 with
 
 winning_events as (
@@ -238,6 +243,59 @@ classified as (
         on
             localized.tenant_id = previous_months.tenant_id
             and localized.event_id = previous_months.event_id
+),
+
+month_close_times as (
+    -- R16, once per (time zone, month) instead of once per event
+    select
+        billing_timezone,
+        activity_month,
+        {{ month_closes_at('activity_month', 'billing_timezone') }} as closes_at
+    from classified
+    group by
+        billing_timezone,
+        activity_month
+),
+
+final as (
+    select
+        classified.tenant_id,
+        classified.event_id,
+        classified.load_id,
+        classified.line_number,
+        classified.event_type,
+        classified.user_pseudonym,
+        classified.anonymous_pseudonym,
+        classified.is_attributed,
+        classified.billing_timezone,
+        classified.received_at,
+        classified.event_time,
+        classified.local_event_time,
+        classified.activity_date,
+        classified.activity_month,
+        classified.utc_month,
+        classified.is_preview,
+        classified.matched_bot_pattern,
+        classified.is_excluded,
+        classified.excluded_reason,
+        classified.device_type,
+        classified.user_agent,
+        classified.user_agent_device_class,
+        classified.device_class,
+        classified.first_loaded_at,
+        -- unattributed tenants are never billed (R18): nothing of theirs is late
+        coalesce(
+            classified.is_attributed
+            and coalesce(classified.received_at, classified.event_time) > month_close_times.closes_at,
+            false
+        ) as is_received_after_close,
+        classified.previous_activity_month,
+        classified._built_at
+    from classified
+    inner join month_close_times
+        on
+            classified.billing_timezone = month_close_times.billing_timezone
+            and classified.activity_month = month_close_times.activity_month
 )
 
-select * from classified
+select * from final

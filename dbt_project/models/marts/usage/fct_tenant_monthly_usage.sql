@@ -72,14 +72,7 @@ joined as (
         -- R14: only tenant-months with an outreach row have a recommendation
         projections.recommended_plan_id,
         -- R16: the instant the month ends in the tenant's zone, plus the close delay
-        {{ dbt.dateadd(
-            'hour',
-            var('close_after_hours'),
-            from_local_timestamp(
-                dbt.dateadd('month', 1, 'tenant_months.month_start'),
-                'tenants.billing_timezone'
-            )
-        ) }} as closes_at,
+        {{ month_closes_at('tenant_months.month_start', 'tenants.billing_timezone') }} as closes_at,
         closes.tenant_id is not null as is_closed
     from tenant_months
     inner join tenants
