@@ -1,10 +1,15 @@
 -- One row per calendar month from the earliest month any subscription or counted
--- event touches to the latest one, including the month of the as-of date (see the
--- as_of_date var). Portable month spine: offsets from dbt.generate_series.
+-- event touches to the latest one, including every tenant's current local month
+-- (its "today" in its own zone, macros/calendar.sql). Portable month spine: offsets
+-- from dbt.generate_series.
 with
 
 subscriptions as (
     select * from {{ ref('stg_billing_system__subscriptions') }}
+),
+
+tenants as (
+    select * from {{ ref('stg_billing_system__tenants') }}
 ),
 
 tenant_months as (
@@ -26,15 +31,27 @@ bounds as (
     from month_candidates
 ),
 
+local_today_months as (
+    -- the latest month any tenant has entered in its own zone (UTC without tenants)
+    select max(today_month) as last_today_month
+    from (
+        select {{ first_day_of_month(local_as_of_date('billing_timezone')) }} as today_month
+        from tenants
+        union all
+        select {{ first_day_of_month(local_as_of_date("'UTC'")) }} as today_month
+    ) as todays
+),
+
 bounds_with_as_of as (
     select
-        first_month,
+        bounds.first_month,
         case
-            when last_data_month > {{ first_day_of_month(as_of_date()) }} then last_data_month
-            else {{ first_day_of_month(as_of_date()) }}
+            when bounds.last_data_month > local_today_months.last_today_month then bounds.last_data_month
+            else local_today_months.last_today_month
         end as last_month
     from bounds
-    where first_month is not null
+    cross join local_today_months
+    where bounds.first_month is not null
 ),
 
 month_offsets as (

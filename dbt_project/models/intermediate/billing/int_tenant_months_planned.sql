@@ -3,9 +3,10 @@
 -- R11 plan of a month: one row per tenant and month in which at least one
 -- subscription row covers a day. Dates are days in the tenant's time zone; ended_on
 -- is inclusive; an open row runs up to the month of the later of the tenant's last
--- counted activity and the as-of date. The month's plan is the one of the row that
--- covers the latest day of the month covered by any row (a row cancelled on the 15th
--- still gives that month its plan); is_trial comes from that row.
+-- counted activity and the tenant's local today (macros/calendar.sql). The month's
+-- plan is the one of the row that covers the latest day of the month covered by any
+-- row (a row cancelled on the 15th still gives that month its plan); is_trial comes
+-- from that row.
 -- Ties (overlapping rows covering the same latest day): the most recently started
 -- row wins, then a paid row over a trial row, then the smallest plan_id.
 with
@@ -16,6 +17,13 @@ subscriptions as (
 
 months as (
     select * from {{ ref('int_calendar_months_spined') }}
+),
+
+tenant_today_months as (
+    select
+        tenant_id,
+        {{ first_day_of_month(local_as_of_date('billing_timezone')) }} as today_month
+    from {{ ref('stg_billing_system__tenants') }}
 ),
 
 tenant_activity_horizons as (
@@ -37,13 +45,17 @@ subscription_ranges as (
         case
             when subscriptions.ended_on is not null
                 then {{ first_day_of_month('subscriptions.ended_on') }}
-            when tenant_activity_horizons.last_activity_month > {{ first_day_of_month(as_of_date()) }}
+            when
+                tenant_activity_horizons.last_activity_month
+                > coalesce(tenant_today_months.today_month, {{ first_day_of_month(local_as_of_date("'UTC'")) }})
                 then tenant_activity_horizons.last_activity_month
-            else {{ first_day_of_month(as_of_date()) }}
+            else coalesce(tenant_today_months.today_month, {{ first_day_of_month(local_as_of_date("'UTC'")) }})
         end as last_month
     from subscriptions
     left join tenant_activity_horizons
         on subscriptions.tenant_id = tenant_activity_horizons.tenant_id
+    left join tenant_today_months
+        on subscriptions.tenant_id = tenant_today_months.tenant_id
 ),
 
 subscription_months as (
