@@ -227,10 +227,21 @@ select
     properties,
     extra_fields,
     -- R2 conflicts compare what the browser said about the event: the collector's
-    -- received_at and the batch's sent_at may differ between honest retries.
+    -- received_at and the batch's sent_at may differ between honest retries. Every
+    -- field is marked present ('=' and its value) or absent ('-'), since concat_ws
+    -- skips nulls: copies that differ only in which field is null must differ here.
     md5(concat_ws(
-        chr(31), event_type, occurred_at::varchar, user_pseudonym, anonymous_pseudonym,
-        session_id, device_type, user_agent, page_url, is_preview::varchar,
-        properties::varchar, extra_fields::varchar
+        chr(31),
+        coalesce('=' || event_type, '-'),
+        coalesce('=' || occurred_at::varchar, '-'),
+        coalesce('=' || user_pseudonym, '-'),
+        coalesce('=' || anonymous_pseudonym, '-'),
+        coalesce('=' || session_id, '-'),
+        coalesce('=' || device_type, '-'),
+        coalesce('=' || user_agent, '-'),
+        coalesce('=' || page_url, '-'),
+        coalesce('=' || is_preview::varchar, '-'),
+        coalesce('=' || properties::varchar, '-'),
+        coalesce('=' || extra_fields::varchar, '-')
     )) as content_fingerprint,
 from pseudonymized
