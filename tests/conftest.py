@@ -38,17 +38,17 @@ TEST_KEY = "test-pseudonymization-key"
 RunMau = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def mau_env(home: Path) -> dict[str, str]:
-    return {**os.environ, "MAU_HOME": str(home), "MAU_PSEUDONYM_KEY": TEST_KEY}
+def mau_env(home: Path, key: str = TEST_KEY) -> dict[str, str]:
+    return {**os.environ, "MAU_HOME": str(home), "MAU_PSEUDONYM_KEY": key}
 
 
 def run_mau(
-    home: Path, *args: str, check: bool = True, stdin: str | None = None
+    home: Path, *args: str, check: bool = True, stdin: str | None = None, key: str = TEST_KEY
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed `mau` command, as a user would, against one MAU_HOME."""
     done = subprocess.run(
         [MAU, *args],
-        env=mau_env(home),
+        env=mau_env(home, key),
         capture_output=True,
         text=True,
         timeout=900,
