@@ -580,10 +580,11 @@ def _write_accounts(folder: Path, world: _World) -> None:
             world.names[i],
             world.timezones[i],
             f"{world.created[i]:%Y-%m-%dT%H:%M:%SZ}",
+            f"billing@{world.slugs[i]}.example",  # usage alerts go to the tenant's contact
         )
         for i in range(listed)
     ]
-    header = ("tenant_id", "tenant_name", "billing_timezone", "created_at")
+    header = ("tenant_id", "tenant_name", "billing_timezone", "created_at", "billing_email")
     _write_atomic(folder / "tenants.csv", _csv(header, tenants))
     rows = [
         (t, p, f"{s:%Y-%m-%d}", "" if e is None else f"{e:%Y-%m-%d}", "true" if trial else "false")
@@ -633,7 +634,11 @@ def _month_frame(
     fraction = world.month_fraction(month)
     mau = world.month_mau(month)
     human = world.events_per_person * mau * fraction
-    persons = mau * fraction**0.6  # month-to-date uniques grow slower than events
+    # Month-to-date uniques grow slower than events. The exponent follows the full
+    # months' own month-to-date curve (about a fifth of a month's persons by its 5th
+    # day): with a flatter one the open month ran ahead of every month before it, and
+    # its projection (R13) looked over the limit for tenants that were not.
+    persons = mau * fraction**0.85
     parts = [
         _users(world, rng, persons * world.id_share, human * world.id_share),
         _visitors(world, rng, persons * (1 - world.id_share), human * (1 - world.id_share)),

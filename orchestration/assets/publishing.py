@@ -23,6 +23,8 @@ PUBLISHED_MARTS = (
     "fct_upgrade_outreach",
     "fct_late_adjustments",
     "fct_projection_backtest",
+    "fct_projection_error_by_day",
+    "fct_projection_alert_backtest",
 )
 
 
@@ -35,8 +37,8 @@ PUBLISHED_MARTS = (
     retry_policy=transient_retry,
     kinds={"duckdb"},
     description=(
-        "Read-only copy of the marts that dashboards and `mau report` read. Replaced "
-        "atomically, and only when the blocking checks upstream passed (SPEC §7)."
+        "Read-only copy of the marts that dashboards, `mau report` and alert delivery read. "
+        "Replaced atomically, and only when the blocking checks upstream passed (SPEC §7)."
     ),
 )
 def published_marts(context: AssetExecutionContext, mau_home: MauHome) -> MaterializeResult:

@@ -1,11 +1,15 @@
 -- R13, R14: one row per tenant-month of int_tenant_months_enumerated with its
 -- end-of-month projection and, when it is over its limit or projected over it, the
 -- upgrade outreach decision.
---   projected_mau: the month's MAU once the month has ended; for the open month the
---     projection of its latest daily row (int_tenant_days_projected); the MAU when the
---     month has no daily row yet. Never below the MAU.
+--   projected_mau, projected_mau_low, projected_mau_high: the month's MAU once the
+--     month has ended; for the open month the projection and its bounds (the error the
+--     backtest measured, int_tenant_days_bounded) of its latest daily row; the MAU when
+--     the month has no daily row yet. Never below the MAU.
+--   projected_status (R13): R12's bands applied to projected_mau_low for a month not
+--     yet ended; null once it has ended (its status is then final).
 --   outreach_reason (finite limit only): 'over_limit' when mau > mau_limit, else
---     'projected_over_limit' when projected_mau > mau_limit, else null.
+--     'projected_over_limit' when projected_status = 'over' (R14 "projected over it":
+--     over the limit even at the low bound, the rule R13 alerts use), else null.
 --   recommended_plan_id: the cheapest plan (monthly_price_usd, then plan_id) whose
 --     limit covers the larger of mau and projected_mau; if none does, the cheapest
 --     unlimited plan; null without an outreach reason.
@@ -16,7 +20,7 @@ tenant_months as (
 ),
 
 tenant_days as (
-    select * from {{ ref('int_tenant_days_projected') }}
+    select * from {{ ref('int_tenant_days_bounded') }}
 ),
 
 plans as (
@@ -28,6 +32,8 @@ latest_days as (
         tenant_id,
         month_start,
         projected_mau,
+        projected_mau_low,
+        projected_mau_high,
         projection_method,
         activity_date,
         row_number() over (
@@ -48,6 +54,18 @@ projected as (
             else latest_days.projected_mau
         end as projected_mau,
         case
+            when tenant_months.is_month_ended then tenant_months.mau
+            when latest_days.projected_mau_low is null then tenant_months.mau
+            when latest_days.projected_mau_low < tenant_months.mau then tenant_months.mau
+            else latest_days.projected_mau_low
+        end as projected_mau_low,
+        case
+            when tenant_months.is_month_ended then tenant_months.mau
+            when latest_days.projected_mau_high is null then tenant_months.mau
+            when latest_days.projected_mau_high < tenant_months.mau then tenant_months.mau
+            else latest_days.projected_mau_high
+        end as projected_mau_high,
+        case
             when tenant_months.is_month_ended then 'final'
             else coalesce(latest_days.projection_method, 'final')
         end as projection_method
@@ -59,16 +77,32 @@ projected as (
             and latest_days.recency_rank = 1
 ),
 
+statused as (
+    select
+        *,
+        case
+            when not is_month_ended
+                then
+                    {{ usage_status(
+                        'plan_id',
+                        'mau_limit',
+                        'projected_mau_low',
+                        'cast(projected_mau_low as double) / nullif(mau_limit, 0)'
+                    ) }}
+        end as projected_status
+    from projected
+),
+
 reasoned as (
     select
         *,
         case
             when plan_id is null or mau_limit is null then null
             when mau > mau_limit then 'over_limit'
-            when projected_mau > mau_limit then 'projected_over_limit'
+            when projected_status = 'over' then 'projected_over_limit'
         end as outreach_reason,
         case when projected_mau > mau then projected_mau else mau end as required_mau
-    from projected
+    from statused
 ),
 
 covering_plans as (
@@ -99,6 +133,9 @@ final as (
         reasoned.is_month_ended,
         reasoned.mau,
         reasoned.projected_mau,
+        reasoned.projected_mau_low,
+        reasoned.projected_mau_high,
+        reasoned.projected_status,
         reasoned.projection_method,
         reasoned.projected_on,
         reasoned.plan_id,

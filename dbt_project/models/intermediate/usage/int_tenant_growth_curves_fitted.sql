@@ -2,7 +2,10 @@
 
 -- R13: the tenant's own curve of how month-to-date uniques grow, fitted for each
 -- tenant-month M from the tenant's ENDED months strictly before M with MAU > 0 (no
--- leakage: M's projection never sees M or any later month).
+-- leakage: M's projection never sees M or any later month), except the tenant's first
+-- month with MAU > 0: a tenant usually starts sending events mid-month (sign-up, SDK
+-- roll-out), and a month that starts late would teach the curve that almost nobody is
+-- active early, so every later month would be over-projected (a false R13 alert).
 -- Each history month is sampled at 30 normalized points k = 1..30 (k/30 of the month
 -- elapsed, whatever its length): the day position x = k * days_in_month / 30 is
 -- linearly interpolated between mtd_mau of days floor(x) and floor(x) + 1 (day 0 =
@@ -15,7 +18,7 @@ tenant_days as (
     select * from {{ ref('int_tenant_days_aggregated') }}
 ),
 
-history_months as (
+active_months as (
     select distinct
         tenant_id,
         month_start,
@@ -23,6 +26,27 @@ history_months as (
         month_mau
     from tenant_days
     where is_month_ended and month_mau > 0
+),
+
+first_active_months as (
+    select
+        tenant_id,
+        min(month_start) as first_month_start
+    from active_months
+    group by tenant_id
+),
+
+history_months as (
+    select
+        active_months.tenant_id,
+        active_months.month_start,
+        active_months.days_in_month,
+        active_months.month_mau
+    from active_months
+    inner join first_active_months
+        on active_months.tenant_id = first_active_months.tenant_id
+    -- not the tenant's first active month: it is usually partial (see above)
+    where active_months.month_start > first_active_months.first_month_start
 ),
 
 target_months as (

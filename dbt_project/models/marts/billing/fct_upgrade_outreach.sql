@@ -1,8 +1,10 @@
 -- R14 upgrade outreach. One row per tenant-month over its finite limit (mau >
--- mau_limit) or projected over it (its end-of-month projection > mau_limit; for an
--- ended month the projection is its MAU). Nothing is ever cut: we reach out at the
--- next billing cycle with the cheapest plan covering the larger of MAU and projection
--- (an unlimited plan when no plan's limit covers it).
+-- mau_limit) or projected over it: projected_status = 'over' (R13), i.e. the LOW
+-- bound of the open month's projection is over the limit — the same rule as the R13
+-- alerts, so sales never call a tenant on a day-1 guess. An ended month is judged on
+-- its MAU. Nothing is ever cut: we reach out at the next billing cycle with the
+-- cheapest plan covering the larger of MAU and projection (an unlimited plan when no
+-- plan's limit covers it).
 with
 
 tenant_months as (
@@ -17,6 +19,9 @@ final as (
         cast(month_start as date) as month,
         cast(mau as bigint) as mau,
         cast(projected_mau as bigint) as projected_mau,
+        cast(projected_mau_low as bigint) as projected_mau_low,
+        cast(projected_mau_high as bigint) as projected_mau_high,
+        cast(projected_status as varchar) as projected_status,
         cast(mau_limit as bigint) as mau_limit,
         cast(plan_id as varchar) as plan_id,
         cast(is_trial as boolean) as is_trial,

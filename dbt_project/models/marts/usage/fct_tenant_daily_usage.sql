@@ -2,10 +2,14 @@
 -- its time zone (R5), from the 1st of each tenant-month of fct_tenant_monthly_usage to
 -- the month's last day — for the open month, to today in the tenant's zone.
 -- What "real time" usage (P3), the alerts (R12) and the projection (R13) are built on.
+-- R13: projected_mau_low / projected_mau_high bound the day's projection with the error
+-- the backtest measured for its method and day of the month (int_tenant_days_bounded);
+-- projected_status is R12's bands on the low bound. Ended months keep what each day
+-- said (the backtest data), like projected_mau.
 with
 
 tenant_days as (
-    select * from {{ ref('int_tenant_days_projected') }}
+    select * from {{ ref('int_tenant_days_bounded') }}
 ),
 
 final as (
@@ -27,7 +31,10 @@ final as (
         cast(projected_mau as bigint) as projected_mau,
         cast(projected_utilization as double) as projected_utilization,
         cast(projection_method as varchar) as projection_method,
-        cast(curve_history_months as integer) as curve_history_months
+        cast(curve_history_months as integer) as curve_history_months,
+        cast(projected_mau_low as bigint) as projected_mau_low,
+        cast(projected_mau_high as bigint) as projected_mau_high,
+        cast(projected_status as varchar) as projected_status
     from tenant_days
 )
 
