@@ -172,7 +172,7 @@ def test_accounts_csvs(landing) -> None:
         "enterprise": "",
     }
     header, tenants = _csv_rows(folder / "accounts" / "tenants.csv")
-    assert header == ["tenant_id", "tenant_name", "billing_timezone", "created_at"]
+    assert header == ["tenant_id", "tenant_name", "billing_timezone", "created_at", "billing_email"]
     assert len(tenants) == SMALL.tenants
     for tenant in tenants:
         ZoneInfo(tenant["billing_timezone"] or "UTC")  # raises on an unknown name

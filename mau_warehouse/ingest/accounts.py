@@ -25,6 +25,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tenants": ("tenant_id", "tenant_name", "billing_timezone", "created_at"),
     "subscriptions": ("tenant_id", "plan_id", "started_on", "ended_on", "is_trial"),
 }
+# Columns an export may carry or not: older exports without them still load (empty).
+# billing_email: the tenant's own contacts for usage alerts (R12, R13), comma- or
+# semicolon-separated; without it alerts go to MAU_ALERT_EMAIL_TO.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "plans": (),
+    "tenants": ("billing_email",),
+    "subscriptions": (),
+}
+EMAIL_PATTERN = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
 TRUE_VALUES = {"true", "1", "yes", "t"}
 FALSE_VALUES = {"false", "0", "no", "f", ""}
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -74,6 +83,15 @@ def _timestamp(value: str) -> None:
             raise _Refusal(f"{value!r} is not an RFC 3339 timestamp") from exc
 
 
+def _email_addresses(value: str) -> str:
+    """Addresses separated by commas or semicolons, stored as one comma-separated list."""
+    addresses = [part.strip() for part in re.split(r"[,;]", value) if part.strip()]
+    for address in addresses:
+        if not EMAIL_PATTERN.fullmatch(address):
+            raise _Refusal(f"{address!r} is not an e-mail address")
+    return ", ".join(addresses)
+
+
 def _boolean(value: str) -> str:
     lowered = value.strip().lower()
     if lowered in TRUE_VALUES:
@@ -104,6 +122,7 @@ class AccountValidator:
             if row["billing_timezone"] and row["billing_timezone"] not in self.time_zones:
                 raise _Refusal(f"{row['billing_timezone']!r} is not an IANA time zone")
             _timestamp(row["created_at"])
+            row = {**row, "billing_email": _email_addresses(row["billing_email"])}
         else:
             if not row["tenant_id"]:
                 raise _Refusal("tenant_id is empty")
@@ -120,6 +139,7 @@ def parse(path: Path, display_name: str, validator: AccountValidator) -> Account
     """Read and validate one export; raise MauError naming the file and line."""
     table = path.name.removesuffix(".csv")
     expected = COLUMNS[table]
+    columns = expected + OPTIONAL_COLUMNS[table]
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -133,7 +153,7 @@ def parse(path: Path, display_name: str, validator: AccountValidator) -> Account
     rows: list[dict[str, str]] = []
     seen: set[str] = set()
     for line_number, raw in enumerate(reader, start=2):
-        row = {name: (raw.get(name) or "").strip() for name in expected}
+        row = {name: (raw.get(name) or "").strip() for name in columns}
         try:
             row = validator.check(table, row)
             if table in ("plans", "tenants"):
@@ -151,7 +171,7 @@ def parse(path: Path, display_name: str, validator: AccountValidator) -> Account
 
 def replace(con: duckdb.DuckDBPyConnection, account: AccountTable, loaded_at: datetime) -> None:
     """Swap the table's content for the new version (inside the caller's transaction)."""
-    names = COLUMNS[account.table]
+    names = COLUMNS[account.table] + OPTIONAL_COLUMNS[account.table]
     arrow = pa.table(
         {name: pa.array([row[name] for row in account.rows], pa.string()) for name in names}
     )

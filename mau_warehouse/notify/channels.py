@@ -11,11 +11,12 @@ import json
 import os
 import smtplib
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
 from mau_warehouse.errors import MauError
+from mau_warehouse.notify.message import DEFAULT_DASHBOARD_URL, headline, message_text
 from mau_warehouse.secrets_files import read_secret
 
 TIMEOUT_SECONDS = 10
@@ -23,6 +24,11 @@ TIMEOUT_SECONDS = 10
 
 @dataclass(frozen=True)
 class Alert:
+    """One row of marts.fct_usage_alerts (R12, R13), with what its message needs.
+
+    The fields after mau_limit are optional: alerts queued by an older version lack them.
+    """
+
     alert_id: str
     tenant_id: str
     tenant_name: str
@@ -32,31 +38,25 @@ class Alert:
     alert_date: str
     value: int
     mau_limit: int
+    mtd_mau: int | None = None
+    projected_mau: int | None = None
+    projected_mau_low: int | None = None
+    projected_mau_high: int | None = None
+    plan_name: str | None = None
+    billing_timezone: str | None = None
+    upgrade_plan_name: str | None = None
+    upgrade_plan_limit: int | None = None  # None with a plan name: unlimited
+    upgrade_plan_price_usd: float | None = None
+    billing_email: str | None = None  # the tenant's contacts, comma-separated
 
     def headline(self) -> str:
-        share = f"{self.threshold:.0%}"
-        if self.alert_kind == "projected_to_exceed":
-            return (
-                f"{self.tenant_name} is on track to pass {share} of its {self.mau_limit:,} MAU "
-                f"limit in {self.month} (projected {self.value:,} MAU on {self.alert_date})"
-            )
-        return (
-            f"{self.tenant_name} reached {share} of its {self.mau_limit:,} MAU limit in "
-            f"{self.month}: {self.value:,} MAU on {self.alert_date}"
-        )
+        return headline(self)
+
+    def contacts(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in (self.billing_email or "").split(",") if a.strip())
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "alert_id": self.alert_id,
-            "tenant_id": self.tenant_id,
-            "tenant_name": self.tenant_name,
-            "month": self.month,
-            "alert_kind": self.alert_kind,
-            "threshold": self.threshold,
-            "alert_date": self.alert_date,
-            "value": self.value,
-            "mau_limit": self.mau_limit,
-        }
+        return asdict(self)
 
 
 class Channel(Protocol):
@@ -70,10 +70,12 @@ class WebhookChannel:
     """POSTs Slack-compatible JSON; the alert id rides along so receivers can drop repeats."""
 
     url: str
+    dashboard_url: str = DEFAULT_DASHBOARD_URL
     name: str = "webhook"
 
     def send(self, alert: Alert) -> None:
-        body = json.dumps({"text": alert.headline(), "alert": alert.as_json()}).encode()
+        text = message_text(alert, self.dashboard_url)
+        body = json.dumps({"text": text, "alert": alert.as_json()}).encode()
         request = urllib.request.Request(
             self.url,
             data=body,
@@ -87,7 +89,9 @@ class WebhookChannel:
 
 @dataclass(frozen=True)
 class EmailChannel:
-    """Sends one plain-text email per alert; Message-ID is derived from the alert id."""
+    """One plain-text email per alert, to the tenant's own billing contacts when the
+    billing export has them (billing_email), else to the configured recipients.
+    Message-ID is derived from the alert id."""
 
     host: str
     port: int
@@ -96,19 +100,22 @@ class EmailChannel:
     username: str | None = None
     password: str | None = None
     starttls: bool = False
+    dashboard_url: str = DEFAULT_DASHBOARD_URL
     name: str = "email"
 
     def send(self, alert: Alert) -> None:
+        recipients = alert.contacts() or self.recipients
+        if not recipients:
+            raise MauError(
+                f"no recipient for tenant {alert.tenant_id}: it has no billing_email in "
+                "tenants.csv and MAU_ALERT_EMAIL_TO is empty"
+            )
         message = EmailMessage()
         message["Subject"] = f"[MAU] {alert.headline()}"
         message["From"] = self.sender
-        message["To"] = ", ".join(self.recipients)
+        message["To"] = ", ".join(recipients)
         message["Message-ID"] = f"<{alert.alert_id}@mau-warehouse>"
-        message.set_content(
-            alert.headline()
-            + "\n\nNothing is ever cut off: we will reach out about an upgrade at the next "
-            "billing cycle.\n\n" + json.dumps(alert.as_json(), indent=2)
-        )
+        message.set_content(message_text(alert, self.dashboard_url))
         with smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS) as smtp:
             if self.starttls:
                 smtp.starttls()
@@ -118,22 +125,24 @@ class EmailChannel:
 
 
 def configured_channels(environ: dict[str, str] | None = None) -> list[Channel]:
-    """Channels named by MAU_ALERT_WEBHOOK_URL and MAU_SMTP_HOST (+ sender and recipients)."""
+    """Channels named by MAU_ALERT_WEBHOOK_URL and MAU_SMTP_HOST (+ sender and recipients).
+
+    MAU_ALERT_EMAIL_TO is the fallback list: a tenant's own billing_email takes its place.
+    """
     env = os.environ if environ is None else environ
+    dashboard_url = env.get("MAU_DASHBOARD_URL") or DEFAULT_DASHBOARD_URL
     channels: list[Channel] = []
     # The webhook URL carries a token and the SMTP password is one: each comes from its
     # variable or from an owner-only file named by NAME_FILE (SPEC §7).
     webhook_url = read_secret("MAU_ALERT_WEBHOOK_URL", env)
     if webhook_url:
-        channels.append(WebhookChannel(webhook_url))
+        channels.append(WebhookChannel(webhook_url, dashboard_url))
     if env.get("MAU_SMTP_HOST"):
         recipients = tuple(
             address.strip()
             for address in env.get("MAU_ALERT_EMAIL_TO", "").split(",")
             if address.strip()
         )
-        if not recipients:
-            raise MauError("MAU_SMTP_HOST is set but MAU_ALERT_EMAIL_TO names no recipient")
         try:
             port = int(env.get("MAU_SMTP_PORT", "25"))
         except ValueError as exc:
@@ -149,6 +158,7 @@ def configured_channels(environ: dict[str, str] | None = None) -> list[Channel]:
                 username=env.get("MAU_SMTP_USER") or None,
                 password=read_secret("MAU_SMTP_PASSWORD", env),
                 starttls=env.get("MAU_SMTP_STARTTLS", "").lower() in {"1", "true", "yes"},
+                dashboard_url=dashboard_url,
             )
         )
     return channels

@@ -1,6 +1,7 @@
 """The alert outbox: a small SQLite file beside the warehouse.
 
-Alerts are written by the pipeline and delivered by a Dagster sensor. Keeping the
+Alerts are written by the pipeline and delivered at the end of every `mau run` and by
+a Dagster sensor while `mau ui` runs. Keeping the
 outbox out of DuckDB means delivery never waits for, nor blocks, the single
 warehouse writer. Each (alert, channel) pair is sent at most once: a pair is
 claimed in a transaction before sending and marked delivered right after, and
@@ -12,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,9 +43,67 @@ create table if not exists deliveries (
     primary key (alert_id, channel)
 );
 """
+# Alert fields added after the first outboxes were written: added to an older file on
+# open, null for the alerts it already holds.
+ADDED_ALERT_COLUMNS = {
+    "mtd_mau": "integer",
+    "projected_mau": "integer",
+    "projected_mau_low": "integer",
+    "projected_mau_high": "integer",
+    "plan_name": "text",
+    "billing_timezone": "text",
+    "upgrade_plan_name": "text",
+    "upgrade_plan_limit": "integer",
+    "upgrade_plan_price_usd": "real",
+    "billing_email": "text",
+}
+ALERT_FIELDS = tuple(f.name for f in fields(Alert))
 MAX_ATTEMPTS = 12
 # A claim older than this is from a process that died mid-send; it is retried.
 STALE_CLAIM = timedelta(minutes=10)
+
+
+@dataclass
+class DeliveryOutcome:
+    """What one delivery pass did, per channel."""
+
+    channels: list[str]
+    delivered_by_channel: dict[str, int] = field(default_factory=dict)
+    failed_by_channel: dict[str, int] = field(default_factory=dict)
+    alerts_delivered: set[str] = field(default_factory=set)
+
+    def count(self, channel: str, alert_id: str, *, delivered: bool) -> None:
+        tally = self.delivered_by_channel if delivered else self.failed_by_channel
+        tally[channel] = tally.get(channel, 0) + 1
+        if delivered:
+            self.alerts_delivered.add(alert_id)
+
+    @property
+    def delivered(self) -> int:
+        return sum(self.delivered_by_channel.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failed_by_channel.values())
+
+    def summary(self) -> str:
+        """One line for the end of a run, e.g. "alerts: 3 sent (webhook 3, email 3), 0 failed"."""
+        if not self.channels:
+            return (
+                "alerts: none sent, no channel configured "
+                "(set MAU_ALERT_WEBHOOK_URL or MAU_SMTP_HOST)"
+            )
+
+        def per_channel(tally: dict[str, int]) -> str:
+            return ", ".join(f"{name} {tally.get(name, 0)}" for name in self.channels)
+
+        line = (
+            f"alerts: {len(self.alerts_delivered)} sent "
+            f"({per_channel(self.delivered_by_channel)}), {self.failed} failed"
+        )
+        if self.failed:
+            line += f" ({per_channel(self.failed_by_channel)}; retried later)"
+        return line
 
 
 def _now() -> datetime:
@@ -57,6 +116,10 @@ class Outbox:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.executescript(SCHEMA)
+            present = {row["name"] for row in con.execute("pragma table_info(alerts)")}
+            for name, kind in ADDED_ALERT_COLUMNS.items():
+                if name not in present:
+                    con.execute(f"alter table alerts add column {name} {kind}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -75,11 +138,8 @@ class Outbox:
             con.execute("begin immediate")
             for alert in alerts:
                 cursor = con.execute(
-                    """
-                    insert or ignore into alerts values (
-                        :alert_id, :tenant_id, :tenant_name, :month, :alert_kind, :threshold,
-                        :alert_date, :value, :mau_limit, :created_at)
-                    """,
+                    f"insert or ignore into alerts ({', '.join(ALERT_FIELDS)}, created_at) "
+                    f"values ({', '.join(':' + name for name in ALERT_FIELDS)}, :created_at)",
                     {**asdict(alert), "created_at": now},
                 )
                 added += cursor.rowcount
@@ -124,10 +184,7 @@ class Outbox:
                 [(now.isoformat(), row["alert_id"], channel) for row in rows],
             )
             con.execute("commit")
-        return [
-            Alert(**{k: row[k] for k in row.keys() if k != "created_at"})  # noqa: SIM118
-            for row in rows
-        ]
+        return [Alert(**{name: row[name] for name in ALERT_FIELDS}) for row in rows]
 
     def _finish(self, alert_id: str, channel: str, error: str | None, attempts_so_far: int) -> None:
         now = _now()
@@ -146,9 +203,9 @@ class Outbox:
                     (error[:500], (now + delay).isoformat(), alert_id, channel),
                 )
 
-    def deliver(self, channels: list[Channel]) -> dict[str, int]:
-        """Send every due delivery once; return counts of delivered and failed sends."""
-        outcome = {"delivered": 0, "failed": 0}
+    def deliver(self, channels: list[Channel]) -> DeliveryOutcome:
+        """Send every due delivery once; count what was delivered and what failed."""
+        outcome = DeliveryOutcome(channels=[channel.name for channel in channels])
         for channel in channels:
             for alert in self._claim(channel.name):
                 attempts = self.attempts(alert.alert_id, channel.name)
@@ -157,10 +214,10 @@ class Outbox:
                 except Exception as exc:  # any channel failure is retried later
                     self._finish(alert.alert_id, channel.name, f"{type(exc).__name__}: {exc}",
                                  attempts)  # fmt: skip
-                    outcome["failed"] += 1
+                    outcome.count(channel.name, alert.alert_id, delivered=False)
                 else:
                     self._finish(alert.alert_id, channel.name, None, attempts)
-                    outcome["delivered"] += 1
+                    outcome.count(channel.name, alert.alert_id, delivered=True)
         return outcome
 
     def attempts(self, alert_id: str, channel: str) -> int:

@@ -128,8 +128,11 @@ create table if not exists raw.tenants (
     billing_timezone varchar,
     created_at varchar,
     source_file varchar not null,
-    loaded_at timestamptz not null
+    loaded_at timestamptz not null,
+    billing_email varchar                -- optional column: alert contacts, comma-separated
 );
+-- Warehouses created before billing contacts existed get the column too.
+alter table raw.tenants add column if not exists billing_email varchar;
 
 create table if not exists raw.subscriptions (
     tenant_id varchar,

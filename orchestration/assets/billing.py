@@ -45,7 +45,8 @@ def billing_snapshot(context: AssetExecutionContext, mau_home: MauHome) -> Mater
     kinds={"sqlite"},
     description=(
         "Queues alerts of the published fct_usage_alerts mart that are not in the outbox "
-        "yet, with one pending delivery per configured channel; the delivery sensor sends them."
+        "yet, with one pending delivery per configured channel; `mau run` sends them at its "
+        "end, and the alert_delivery sensor while `mau ui` runs."
     ),
 )
 def alert_outbox(context: AssetExecutionContext, mau_home: MauHome) -> MaterializeResult:

@@ -11,6 +11,8 @@ final as (
         cast(tenant_name as varchar) as tenant_name,
         cast(billing_timezone as varchar) as billing_timezone,
         cast(created_at as timestamp with time zone) as created_at,
+        -- alerts go to the tenant's own billing contacts when the export has them (R12)
+        cast(billing_email as varchar) as billing_email,
         cast(source_file as varchar) as source_file,
         cast(loaded_at as timestamp with time zone) as loaded_at
     from tenants

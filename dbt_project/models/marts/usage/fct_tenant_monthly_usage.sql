@@ -1,7 +1,8 @@
 -- Billing mart. One row per attributed tenant (R18) and calendar month (tenant time
 -- zone, R5) in which the tenant had a plan (R11) or at least one counted event (R8).
 -- A subscribed tenant without activity has a row with MAU 0.
--- R13/R14: projected_mau and recommended_plan_id come from int_tenant_months_projected;
+-- R13/R14: projected_mau, its bounds, projected_status and recommended_plan_id come from
+-- int_tenant_months_projected; projected_status is null once the month is ended or closed;
 -- R16: closes_at = local midnight of the 1st of the next month (tenant zone, DST
 -- included) + var('close_after_hours') hours; is_closed = a row in billing.month_closes.
 with
@@ -69,11 +70,19 @@ joined as (
         coalesce(planned.is_trial, false) as is_trial,
         -- R13: the month's MAU once ended, else its latest daily projection
         coalesce(projections.projected_mau, usage.mau, 0) as projected_mau,
+        coalesce(projections.projected_mau_low, usage.mau, 0) as projected_mau_low,
+        coalesce(projections.projected_mau_high, usage.mau, 0) as projected_mau_high,
+        -- R13: for open months only (R12's bands on the low bound)
+        case when closes.tenant_id is null then projections.projected_status end as projected_status,
         -- R14: only tenant-months with an outreach row have a recommendation
         projections.recommended_plan_id,
         -- R16: the instant the month ends in the tenant's zone, plus the close delay
         {{ month_closes_at('tenant_months.month_start', 'tenants.billing_timezone') }} as closes_at,
-        closes.tenant_id is not null as is_closed
+        closes.tenant_id is not null as is_closed,
+        -- the month has not ended yet in the tenant's zone: its figures are month to date
+        closes.tenant_id is null
+        and {{ local_as_of_date('tenants.billing_timezone') }}
+        <= {{ last_day_of_month('tenant_months.month_start') }} as is_month_to_date
     from tenant_months
     inner join tenants
         on tenant_months.tenant_id = tenants.tenant_id
@@ -154,9 +163,13 @@ final as (
         -- R15: invoice or bank transfer when the amount due is over the threshold
         cast(amount_due_usd > {{ var('invoice_threshold_usd') }} as boolean) as invoice_eligible,
         cast(projected_mau as bigint) as projected_mau,
+        cast(projected_mau_low as bigint) as projected_mau_low,
+        cast(projected_mau_high as bigint) as projected_mau_high,
+        cast(projected_status as varchar) as projected_status,
         cast(recommended_plan_id as varchar) as recommended_plan_id,
         cast(closes_at as timestamp with time zone) as closes_at,
-        cast(is_closed as boolean) as is_closed
+        cast(is_closed as boolean) as is_closed,
+        cast(is_month_to_date as boolean) as is_month_to_date
     from statused
 )
 

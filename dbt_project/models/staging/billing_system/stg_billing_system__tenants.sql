@@ -1,4 +1,6 @@
 -- One row per tenant of the latest tenants.csv export. Empty billing_timezone = UTC (R5).
+-- billing_email (optional column, comma-separated addresses, normalized by the loader)
+-- is where the tenant's usage alerts are e-mailed (R12, R13); null = the configured list.
 with
 
 source as (
@@ -23,6 +25,7 @@ renamed as (
         cast(tenant_name as varchar) as tenant_name,
         cast(coalesce(nullif(trim(billing_timezone), ''), 'UTC') as varchar) as billing_timezone,
         {{ dbt.safe_cast("nullif(trim(created_at), '')", "timestamp with time zone") }} as created_at,
+        cast(nullif(trim(billing_email), '') as varchar) as billing_email,
         cast(source_file as varchar) as source_file,
         cast(loaded_at as timestamp with time zone) as loaded_at
     from latest_export
