@@ -54,10 +54,35 @@ page = st.navigation(
     ]
 )
 
+# On a narrow screen the open sidebar covers the page. Streamlit closes it after a page
+# is chosen only when the browser's user agent says "mobile"; a narrow window, or a phone
+# asking for the desktop site, kept it open over the page just chosen. So it is closed by
+# width, as Streamlit decides to start it collapsed (its "md" breakpoint, 768 px). The
+# listener is installed once per browser tab and survives reruns and page switches.
+CLOSE_SIDEBAR_ON_NARROW_SCREENS = """
+<script>
+if (!window.mauSidebarCloser) {
+  window.mauSidebarCloser = true;
+  document.addEventListener("click", (event) => {
+    if (window.innerWidth > 768 || !event.target.closest('[data-testid="stSidebarNav"] a')) {
+      return;
+    }
+    setTimeout(() => {
+      const sidebar = document.querySelector('[data-testid="stSidebar"]');
+      if (sidebar && sidebar.getAttribute("data-collapsed") === "false") {
+        document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+      }
+    }, 0);
+  }, true);
+}
+</script>
+"""
+
 with st.sidebar:
     scope = "all tenants" if viewer.is_staff else f"tenant {viewer.tenant_id}"
     st.caption(f"Signed in as **{viewer.username}** ({scope})")
     st.button("Sign out", on_click=sign_out, icon=":material/logout:")
+    st.html(CLOSE_SIDEBAR_ON_NARROW_SCREENS, unsafe_allow_javascript=True)
 
 # Pages read the published file; before the first successful run there is none. Data
 # health still opens: when the first run's checks fail, it is where to see why.

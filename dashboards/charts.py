@@ -15,9 +15,31 @@ STATUS_COLOURS = {
     "unlimited": "#1565c0",
     "no_plan": "#9e9e9e",
 }
+# A month-to-date status lags the month's end; where it is heading has colours of its own.
+OUTLOOK_COLOURS = {
+    **STATUS_COLOURS,
+    "projected_over": "#ad1457",
+    "projected_approaching": "#ef6c00",
+}
+# Statuses as words, on every chart and table.
+STATUS_WORDS = {
+    "ok": "OK",
+    "approaching": "Approaching",
+    "over": "Over limit",
+    "unlimited": "Unlimited",
+    "no_plan": "No plan",
+    "projected_over": "Projected over",
+    "projected_approaching": "Projected to approach",
+}
 LIMIT_COLOUR = "#212121"
 THRESHOLD_COLOUR = "#ef6c00"
 PROJECTION_COLOUR = "#7e57c2"
+SO_FAR_COLOUR = "#1565c0"
+
+
+# Every day on a time axis or in a tooltip reads the same way: "6 Dec", "6 Dec 2026".
+AXIS_DAY = "%-d %b"
+TOOLTIP_DAY = "%-d %b %Y"
 
 
 def _iso_dates(dates: pd.Series) -> pd.Series:
@@ -26,90 +48,179 @@ def _iso_dates(dates: pd.Series) -> pd.Series:
     return dates.map(lambda day: day.isoformat())
 
 
-def _threshold_lines(limit: float, thresholds: list[float]) -> pd.DataFrame:
-    return pd.DataFrame(
+def _limit_lines(limit: float, thresholds: list[float]) -> pd.DataFrame:
+    """The limit and each alert threshold below it, with the words a legend shows.
+
+    The 100 % threshold is the limit itself: one line, named for both, so two lines
+    are never drawn on top of each other.
+    """
+    rows = [
         {
-            "value": [limit * threshold for threshold in thresholds],
-            "label": [f"{threshold:.0%} of limit" for threshold in thresholds],
+            "value": limit * threshold,
+            "label": f"{threshold:.0%} alert: {limit * threshold:,.0f}",
+            "kind": "threshold",
         }
-    )
+        for threshold in thresholds
+        if threshold < 1.0
+    ]
+    named = "Limit (100% alert)" if 1.0 in thresholds else "Limit"
+    rows.append({"value": limit, "label": f"{named}: {limit:,.0f}", "kind": "limit"})
+    return pd.DataFrame(rows)
+
+
+def _line_colour(kind: str) -> str:
+    return LIMIT_COLOUR if kind == "limit" else THRESHOLD_COLOUR
 
 
 def limit_gauge(
-    mau: int, projected_mau: int, mau_limit: float | None, thresholds: list[float]
+    mau: int,
+    mau_limit: float | None,
+    thresholds: list[float],
+    projection: tuple[int, int, int] | None,
 ) -> alt.LayerChart:
-    """A bullet gauge: MAU so far, the projection behind it, the limit and the thresholds."""
-    bars = pd.DataFrame(
-        {
-            "figure": ["Projected at month end", "MAU so far"],
-            "value": [projected_mau, mau],
-            "colour": [PROJECTION_COLOUR, "#1565c0"],
-        }
-    )
-    scale_end = max(projected_mau, mau, (mau_limit or 0) * max([*thresholds, 1.0])) * 1.08
-    x = alt.X("value:Q", title="MAU", scale=alt.Scale(domain=[0, max(scale_end, 1)]))
-    layers = [
-        alt.Chart(bars)
-        .mark_bar()
-        .encode(
-            x=x,
-            y=alt.Y("figure:N", title=None, sort=None),
-            color=alt.Color("colour:N", scale=None),
-            tooltip=[alt.Tooltip("figure:N"), alt.Tooltip("value:Q", format=",")],
+    """A bullet gauge: MAU so far, the projection and its likely range, limit and thresholds.
+
+    `projection` is (projected, low, high) for an open month, None once it has ended.
+    Every mark is named in one legend below the bars, so no axis label has to fit.
+    """
+    # "So far" only while the month runs: an ended month's MAU is its final figure.
+    so_far = "MAU so far" if projection is not None else "MAU"
+    bars = [{"what": f"{so_far}: {mau:,}", "value": mau, "colour": SO_FAR_COLOUR}]
+    if projection is not None:
+        projected, low, high = projection
+        bars.insert(
+            0,
+            {
+                "what": f"Projected at month end: {projected:,} (likely {low:,}–{high:,})",
+                "value": projected,
+                "colour": PROJECTION_COLOUR,
+            },
         )
+    frame = pd.DataFrame(bars)
+    lines = _limit_lines(mau_limit, thresholds) if mau_limit else pd.DataFrame()
+    legend_rows = [*bars] + [
+        {"what": row.label, "colour": _line_colour(row.kind)} for row in lines.itertuples()
     ]
-    if mau_limit:
-        lines = _threshold_lines(mau_limit, thresholds)
+    colour = alt.Color(
+        "what:N",
+        title=None,
+        scale=alt.Scale(
+            domain=[row["what"] for row in legend_rows],
+            range=[row["colour"] for row in legend_rows],
+        ),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0),
+    )
+    widest = max(
+        [mau, *(projection or ())] + ([mau_limit * max([*thresholds, 1.0])] if mau_limit else [])
+    )
+    x = alt.X("value:Q", title="MAU", scale=alt.Scale(domain=[0, max(widest * 1.08, 1)]))
+    y = alt.Y("what:N", title=None, sort=None, axis=None)
+    layers = [
+        alt.Chart(frame)
+        .mark_bar(size=18)
+        .encode(x=x, y=y, color=colour, tooltip=[alt.Tooltip("what:N", title="")])
+    ]
+    if projection is not None:
+        projected, low, high = projection
         layers.append(
-            alt.Chart(lines)
-            .mark_rule(strokeDash=[4, 3], color=THRESHOLD_COLOUR, size=2)
-            .encode(x="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", format=",.0f")])
+            alt.Chart(pd.DataFrame({"what": [bars[0]["what"]], "low": [low], "high": [high]}))
+            .mark_rule(color=LIMIT_COLOUR, size=2)
+            .encode(x="low:Q", x2="high:Q", y=y)
         )
+    if mau_limit:
         layers.append(
-            alt.Chart(pd.DataFrame({"value": [mau_limit], "label": ["plan limit"]}))
-            .mark_rule(color=LIMIT_COLOUR, size=3)
-            .encode(x="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", format=",")])
+            alt.Chart(lines.rename(columns={"label": "what"}))
+            .mark_rule(size=3)
+            .encode(
+                x="value:Q",
+                color=colour,
+                strokeDash=alt.condition(
+                    "datum.kind == 'limit'", alt.value([1, 0]), alt.value([4, 3])
+                ),
+                tooltip=[alt.Tooltip("what:N", title="")],
+            )
         )
     return alt.layer(*layers).properties(height=alt.Step(30))
 
 
 def mtd_curve(
-    days: pd.DataFrame, month_end: dt.date, mau_limit: float | None, thresholds: list[float]
+    days: pd.DataFrame,
+    month_end: dt.date,
+    mau_limit: float | None,
+    thresholds: list[float],
+    projected: bool,
 ) -> alt.LayerChart:
-    """Month-to-date MAU by day, the projection to month end, and the threshold lines."""
+    """MAU by day, the projection to month end with its likely range, limit and thresholds.
+
+    `projected` is False once the month has ended: its days then show no projection.
+    """
     days = days.assign(activity_date=_iso_dates(days["activity_date"]))
-    last = days.iloc[-1]
-    projection = pd.DataFrame(
-        {
-            "activity_date": [last["activity_date"], month_end.isoformat()],
-            "mau": [last["mtd_mau"], last["projected_mau"]],
-        }
-    )
+    # A label expression, not `format`: Vega's default multi-format labels ("December",
+    # "Sat 05", "Dec 13") win over a plain format on a UTC scale.
+    day_axis = alt.Axis(labelExpr=f"utcFormat(datum.value, '{AXIS_DAY}')", title=None)
     # The projection layer ends on the month's last day, so the axis spans the month.
-    x = alt.X("activity_date:T", title=None, scale=alt.Scale(type="utc"))
+    x = alt.X("activity_date:T", axis=day_axis, scale=alt.Scale(type="utc"))
+    day_tooltip = alt.Tooltip("activity_date:T", title="Day", format=TOOLTIP_DAY, formatType="utc")
     layers = [
         alt.Chart(days)
-        .mark_line(point=True, color="#1565c0")
+        .mark_line(point=True, color=SO_FAR_COLOUR)
         .encode(
             x=x,
-            y=alt.Y("mtd_mau:Q", title="Month-to-date MAU"),
-            tooltip=[
-                alt.Tooltip("activity_date:T", title="Day", timeUnit="utcyearmonthdate"),
-                alt.Tooltip("mtd_mau:Q", title="MAU so far", format=","),
-                alt.Tooltip("projected_mau:Q", title="Projected", format=","),
-            ],
-        ),
-        alt.Chart(projection)
-        .mark_line(strokeDash=[6, 4], color=PROJECTION_COLOUR)
-        .encode(x=x, y="mau:Q", tooltip=[alt.Tooltip("mau:Q", title="Projection", format=",")]),
-    ]
-    if mau_limit:
-        lines = _threshold_lines(mau_limit, thresholds)
-        layers.append(
-            alt.Chart(lines)
-            .mark_rule(strokeDash=[4, 3], color=THRESHOLD_COLOUR)
-            .encode(y="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", format=",.0f")])
+            y=alt.Y("mtd_mau:Q", title="MAU"),
+            tooltip=[day_tooltip, alt.Tooltip("mtd_mau:Q", title="MAU so far", format=",")],
         )
+    ]
+    if projected:
+        last = days.iloc[-1]
+        ahead = pd.DataFrame(
+            {
+                "activity_date": [last["activity_date"], month_end.isoformat()],
+                "mau": [last["mtd_mau"], last["projected_mau"]],
+                "low": [last["mtd_mau"], last["projected_mau_low"]],
+                "high": [last["mtd_mau"], last["projected_mau_high"]],
+            }
+        )
+        layers += [
+            alt.Chart(ahead)
+            .mark_area(color=PROJECTION_COLOUR, opacity=0.15)
+            .encode(x=x, y="low:Q", y2="high:Q"),
+            alt.Chart(ahead)
+            .mark_line(strokeDash=[6, 4], color=PROJECTION_COLOUR)
+            .encode(
+                x=x,
+                y="mau:Q",
+                tooltip=[
+                    alt.Tooltip("mau:Q", title="Projected", format=","),
+                    alt.Tooltip("low:Q", title="Likely from", format=","),
+                    alt.Tooltip("high:Q", title="Likely to", format=","),
+                ],
+            ),
+        ]
+    if mau_limit:
+        lines = _limit_lines(mau_limit, thresholds).assign(
+            activity_date=days["activity_date"].iloc[0],
+            colour=lambda frame: frame["kind"].map(_line_colour),
+        )
+        layers += [
+            alt.Chart(lines)
+            .mark_rule(size=2)
+            .encode(
+                y="value:Q",
+                color=alt.Color("colour:N", scale=None),
+                strokeDash=alt.condition(
+                    "datum.kind == 'limit'", alt.value([1, 0]), alt.value([4, 3])
+                ),
+                tooltip=[alt.Tooltip("label:N", title="")],
+            ),
+            # Each line says what it is at its left end: the limit above its line, a
+            # threshold below it, so two lines close together keep their labels apart.
+            alt.Chart(lines.query("kind == 'limit'"))
+            .mark_text(align="left", baseline="bottom", dx=4, dy=-3, fontSize=12)
+            .encode(x=x, y="value:Q", text="label:N", color=alt.value(LIMIT_COLOUR)),
+            alt.Chart(lines.query("kind == 'threshold'"))
+            .mark_text(align="left", baseline="top", dx=4, dy=3, fontSize=12)
+            .encode(x=x, y="value:Q", text="label:N", color=alt.value(THRESHOLD_COLOUR)),
+        ]
     return alt.layer(*layers).properties(height=320)
 
 
@@ -166,22 +277,42 @@ def device_segments(row: pd.Series) -> alt.Chart:
     )
 
 
+def outlook(status: str, projected_status: str | None) -> str:
+    """A tenant-month's status, or where it is heading when its projection is worse (R13)."""
+    if status == "over" or projected_status not in ("over", "approaching"):
+        return status
+    if projected_status == "approaching" and status == "approaching":
+        return status
+    return f"projected_{projected_status}"
+
+
 def utilization_bars(usage: pd.DataFrame) -> alt.Chart:
-    """Utilization per tenant, coloured by status, with the 100 % line."""
+    """Utilization per tenant, coloured by status or, when worse, by its projection."""
     # Two tenants may share a name: the bar is keyed on the id, labelled with both.
-    usage = usage.assign(tenant=usage["tenant_name"] + " (" + usage["tenant_id"] + ")")
+    usage = usage.assign(
+        tenant=usage["tenant_name"] + " (" + usage["tenant_id"] + ")",
+        outlook=[
+            STATUS_WORDS[outlook(status, projected)]
+            for status, projected in zip(usage["status"], usage["projected_status"], strict=True)
+        ],
+    )
     order = usage["tenant"].tolist()
     bars = (
         alt.Chart(usage)
         .mark_bar()
         .encode(
-            x=alt.X("utilization:Q", title="Utilization of plan limit", axis=alt.Axis(format="%")),
+            x=alt.X(
+                "utilization:Q", title="Utilization of plan limit", axis=alt.Axis(format=".0%")
+            ),
             y=alt.Y("tenant:N", title=None, sort=order, axis=alt.Axis(labelLimit=300)),
             color=alt.Color(
-                "status:N",
+                "outlook:N",
                 title="Status",
-                scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
-                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(
+                    domain=[STATUS_WORDS[status] for status in OUTLOOK_COLOURS],
+                    range=list(OUTLOOK_COLOURS.values()),
+                ),
+                legend=alt.Legend(orient="top", labelLimit=0),
             ),
             tooltip=[
                 alt.Tooltip("tenant_name:N", title="Tenant"),
@@ -189,7 +320,8 @@ def utilization_bars(usage: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("mau:Q", title="MAU", format=","),
                 alt.Tooltip("mau_limit:Q", title="Limit", format=","),
                 alt.Tooltip("utilization:Q", title="Utilization", format=".1%"),
-                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("projected_mau:Q", title="Projected", format=","),
+                alt.Tooltip("outlook:N", title="Status"),
             ],
         )
     )

@@ -102,12 +102,38 @@ def visible_tenants(viewer: Viewer) -> pd.DataFrame:
     )
 
 
+def _from_first_active_month(mau: str = "mau") -> str:
+    """A QUALIFY clause keeping the months from the first one whose `mau` is above 0.
+
+    Subscriptions often start long before the first event: a month before the first
+    one with activity has nothing to show. Without any activity yet, the latest month
+    still shows, so a new tenant sees its open month.
+    """
+    return f"""
+        qualify month >= coalesce(
+            min(month) filter (where {mau} > 0) over (), max(month) over ()
+        )
+    """
+
+
 def tenant_months(viewer: Viewer, tenant_id: str) -> pd.DataFrame:
-    """Every month of one tenant (fct_tenant_monthly_usage), latest first."""
+    """One tenant's months (fct_tenant_monthly_usage) from its first active one, latest first.
+
+    With the plan's price, and the recommended plan's name, limit and price (R14, R15).
+    """
     return _query(
-        """
-        select * from marts.fct_tenant_monthly_usage
-        where tenant_id = $tenant_id
+        f"""
+        select usage.*,
+            plans.monthly_price_usd as plan_price_usd,
+            recommended.plan_name as recommended_plan_name,
+            recommended.mau_limit as recommended_plan_limit,
+            recommended.monthly_price_usd as recommended_plan_price_usd
+        from marts.fct_tenant_monthly_usage as usage
+        left join marts.dim_plans as plans on usage.plan_id = plans.plan_id
+        left join marts.dim_plans as recommended
+            on usage.recommended_plan_id = recommended.plan_id
+        where usage.tenant_id = $tenant_id
+        {_from_first_active_month()}
         order by month desc
         """,
         tenant_id=_tenant_scope(viewer, tenant_id),
@@ -119,7 +145,8 @@ def tenant_days(viewer: Viewer, tenant_id: str, month: dt.date) -> pd.DataFrame:
     return _query(
         """
         select activity_date, day_of_month, days_in_month, daily_active_persons, new_persons,
-            mtd_mau, mau_limit, projected_mau, projection_method
+            mtd_mau, mau_limit, utilization, status, projected_mau, projected_mau_low,
+            projected_mau_high, projected_status, projection_method
         from marts.fct_tenant_daily_usage
         where tenant_id = $tenant_id and month = $month
         order by activity_date
@@ -133,7 +160,8 @@ def tenant_alerts(viewer: Viewer, tenant_id: str) -> pd.DataFrame:
     """One tenant's usage alerts (R12, R13), newest first."""
     return _query(
         """
-        select month, alert_date, alert_kind, threshold, value, mtd_mau, projected_mau, mau_limit
+        select month, alert_date, alert_kind, threshold, value, mtd_mau, projected_mau,
+            projected_mau_low, projected_mau_high, mau_limit
         from marts.fct_usage_alerts
         where tenant_id = $tenant_id
         order by alert_date desc, threshold desc, alert_kind
@@ -159,9 +187,16 @@ def freshness() -> dict[str, Any] | None:
 
 
 def fleet_months(viewer: Viewer) -> list[dt.date]:
-    """Months with usage rows, latest first."""
+    """Months from the fleet's first month with activity on, latest first."""
     _staff_only(viewer)
-    frame = _query("select distinct month from marts.fct_tenant_monthly_usage order by month desc")
+    frame = _query(
+        f"""
+        select month from marts.fct_tenant_monthly_usage
+        group by month
+        {_from_first_active_month("sum(mau)")}
+        order by month desc
+        """
+    )
     return list(frame["month"])
 
 
@@ -184,7 +219,7 @@ def fleet_alerts(viewer: Viewer, month: dt.date) -> pd.DataFrame:
     return _query(
         """
         select alert_date, tenant_id, tenant_name, alert_kind, threshold, value,
-            mtd_mau, projected_mau, mau_limit, plan_id
+            mtd_mau, projected_mau, projected_mau_low, projected_mau_high, mau_limit, plan_id
         from marts.fct_usage_alerts
         where month = $month
         order by alert_date desc, threshold desc, tenant_name
@@ -200,7 +235,8 @@ def upgrade_outreach(viewer: Viewer, month: dt.date) -> pd.DataFrame:
         """
         select
             outreach.tenant_id, outreach.tenant_name, outreach.reason, outreach.mau,
-            outreach.projected_mau, outreach.mau_limit, outreach.overage_mau,
+            outreach.projected_mau, outreach.projected_mau_low, outreach.projected_mau_high,
+            outreach.projected_status, outreach.mau_limit, outreach.overage_mau,
             outreach.plan_id, outreach.is_trial, outreach.next_billing_date,
             outreach.recommended_plan_id, plans.plan_name as recommended_plan_name,
             plans.monthly_price_usd as recommended_plan_price_usd
@@ -217,10 +253,11 @@ def upgrade_outreach(viewer: Viewer, month: dt.date) -> pd.DataFrame:
 
 
 def billing_by_month(viewer: Viewer) -> pd.DataFrame:
-    """Per month: tenants, amount due, invoice-eligible tenants, trials and closed tenants."""
+    """Per month from the first with activity: tenants, amount due, invoice-eligible,
+    trial and closed tenants."""
     _staff_only(viewer)
     return _query(
-        """
+        f"""
         select
             month,
             count(*) as tenants,
@@ -230,6 +267,7 @@ def billing_by_month(viewer: Viewer) -> pd.DataFrame:
             count(*) filter (where is_closed) as closed_tenants
         from marts.fct_tenant_monthly_usage
         group by month
+        {_from_first_active_month("sum(mau)")}
         order by month desc
         """
     )
@@ -269,6 +307,11 @@ def month_closes(viewer: Viewer) -> pd.DataFrame:
         select month, close_kind, count(*) as tenants,
             min(closed_at) as first_closed_at, max(closed_at) as last_closed_at
         from billing.month_closes
+        -- The months a picker offers: a close of a month before any activity says nothing.
+        where month >= (
+            select coalesce(min(month) filter (where mau > 0), max(month))
+            from marts.fct_tenant_monthly_usage
+        )
         group by month, close_kind
         order by month desc, close_kind
         """
@@ -280,7 +323,9 @@ def late_adjustments(viewer: Viewer) -> pd.DataFrame:
     _staff_only(viewer)
     return _query(
         """
-        select adjustments.*, tenants.tenant_name
+        select adjustments.month, adjustments.tenant_id, tenants.tenant_name,
+            adjustments.close_kind, adjustments.closed_at, adjustments.late_event_count,
+            adjustments.late_person_count, adjustments.first_late_loaded_at
         from marts.fct_late_adjustments as adjustments
         left join marts.dim_tenants as tenants using (tenant_id)
         order by adjustments.month desc, adjustments.late_person_count desc
@@ -299,7 +344,9 @@ def file_loads(viewer: Viewer) -> pd.DataFrame:
         select file_kind, load_status, count(*) as files,
             sum(line_count) as lines, sum(accepted_count) as accepted,
             sum(duplicate_count) as duplicates, sum(quarantined_count) as quarantined,
-            count(*) filter (where not is_balanced) as unbalanced_files,
+            -- Only event files split their lines into accepted, duplicate and quarantined
+            -- (R1); an account export has no such split, so it cannot be unbalanced.
+            count(*) filter (where file_kind = 'events' and not is_balanced) as unbalanced_files,
             max(loaded_at) as last_loaded_at
         from marts.fct_file_loads
         group by file_kind, load_status
@@ -369,7 +416,11 @@ def unattributed_usage(viewer: Viewer) -> pd.DataFrame:
     """R18: tenant ids sending events but missing from the tenants export."""
     _staff_only(viewer)
     return _query(
-        "select * from marts.fct_unattributed_usage order by utc_month desc, event_count desc"
+        """
+        select tenant_id, utc_month, event_count, mau, first_event_time, last_event_time
+        from marts.fct_unattributed_usage
+        order by utc_month desc, event_count desc
+        """
     )
 
 

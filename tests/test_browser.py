@@ -14,11 +14,13 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from conftest import MAU, STAFF, free_port, mau_env, tenant_user, wait_until_healthy
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from test_dashboard import projected_over_home
 
 pytestmark = pytest.mark.slow
 
@@ -27,13 +29,12 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "scree
 WINDOW = {"width": 1400, "height": 2400}
 
 
-@pytest.fixture(scope="module")
-def dashboard_url(dashboard_home: Path) -> Iterator[str]:
-    """`mau dashboard` serving the published fixture home, as a user would start it."""
+def serve(home: Path) -> Iterator[str]:
+    """`mau dashboard` serving one home, as a user would start it."""
     port = free_port()
     server = subprocess.Popen(
         [MAU, "dashboard", "--port", str(port)],
-        env=mau_env(dashboard_home),
+        env=mau_env(home),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -43,6 +44,22 @@ def dashboard_url(dashboard_home: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(dashboard_home: Path) -> Iterator[str]:
+    """The published fixture home."""
+    yield from serve(dashboard_home)
+
+
+@pytest.fixture(scope="module")
+def projected_over(
+    dashboard_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path, Any]]:
+    """The fixture home with one tenant's month open and projected over its limit."""
+    home, row = projected_over_home(dashboard_home, tmp_path_factory.mktemp("projected_over"))
+    for url in serve(home):
+        yield url, home, row
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +142,9 @@ def test_staff_sign_in_and_open_every_page(
     sign_in(page, dashboard_url, STAFF)
     heading(page, "My usage")
     expect(page.get_by_text(f"Signed in as {STAFF[0]} (all tenants)")).to_be_visible()
-    [(tenant_id, tenant_name, mau, projected)] = warehouse(
+    [(tenant_id, tenant_name, mau)] = warehouse(
         dashboard_home,
-        "select tenant_id, tenant_name, mau, projected_mau from marts.fct_tenant_monthly_usage "
+        "select tenant_id, tenant_name, mau from marts.fct_tenant_monthly_usage "
         "where month = $m and mau_limit is not null order by mau desc limit 1",
         m=month,
     )
@@ -137,7 +154,9 @@ def test_staff_sign_in_and_open_every_page(
     settle(page)
     heading(page, f"{tenant_name} · {label}")
     expect(metric(page, "MAU")).to_have_text(f"{mau:,}")
-    expect(metric(page, "Projected at month end")).to_have_text(f"{projected:,}")
+    # The month has ended: final figures, day by day, no projection.
+    heading(page, "Day by day")
+    expect(metric(page, "Projected at month end")).to_have_count(0)
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(4)
     assert re.search(rf"tenant={tenant_id}\b", page.url)
     keep_screenshot(page, "my-usage")
@@ -221,6 +240,71 @@ def test_a_tenant_user_sees_only_their_tenant_in_the_browser(
     heading(page, "Alerts")
     settle(page)
     body = page.inner_text("body")
-    assert "Amount due" not in body
+    # Tenants see their own amount due on My usage; nothing of the staff Billing page.
+    assert "Invoice-eligible tenants" not in body and "Amount due by month" not in body
     for tenant_id, name in others:
         assert tenant_id not in body and name not in body
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_choosing_a_page_closes_the_sidebar(
+    browser: Browser, dashboard_url: str
+) -> None:
+    # A phone-sized window with a desktop browser's user agent: Streamlit itself closes
+    # the sidebar only for a user agent it takes for a phone.
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        sign_in(page, dashboard_url, STAFF)
+        heading(page, "My usage")
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
+        page.get_by_test_id("stExpandSidebarButton").click()
+        expect(sidebar).to_have_attribute("data-collapsed", "false")
+
+        page.get_by_role("link", name="Fleet limits").click()
+        heading(page, "Fleet limits")
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
+        settle(page)
+        keep_screenshot(page, "phone-fleet-limits")
+    finally:
+        context.close()
+
+
+def test_a_tenant_projected_over_its_limit_is_shown_as_such(
+    page: Page, projected_over: tuple[str, Path, Any]
+) -> None:
+    url, home, row = projected_over
+    label = f"{row['month']:%B %Y}"
+
+    sign_in(page, url, tenant_user(row["tenant_id"]))
+    heading(page, "My usage")
+    choose(page, "Month", label)
+    settle(page)
+    expect(
+        page.get_by_text(
+            f"At this pace you are likely to pass your {row['mau_limit']:,} MAU limit this "
+            f"month: projected {row['projected_mau_low']:,}–{row['projected_mau_high']:,} MAU"
+        )
+    ).to_be_visible()
+    expect(metric(page, "Projected at month end")).to_have_text(f"{row['projected_mau']:,}")
+    keep_screenshot(page, "my-usage-projected-over")
+
+    sign_in(page, url, STAFF)
+    heading(page, "My usage")
+    page.get_by_role("link", name="Fleet limits").click()
+    heading(page, "Fleet limits")
+    choose(page, "Month", label)
+    settle(page)
+    [(projected_over,)] = warehouse(
+        home,
+        "select count(*) filter (where projected_status = 'over') "
+        "from marts.fct_tenant_monthly_usage where month = $m",
+        m=row["month"],
+    )
+    expect(metric(page, "Projected over")).to_have_text(f"{projected_over:,}")
+    assert projected_over == 1
+    keep_screenshot(page, "fleet-limits-projected-over")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from conftest import STAFF, run_mau, tenant_user
 from streamlit.testing.v1 import AppTest
 
-from dashboards import data
+from dashboards import charts, data
 from mau_warehouse.users import SignInThrottle, Viewer
 
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
@@ -108,15 +109,16 @@ def busiest_month(home: Path) -> dt.date:
 
 
 def tenant_rows(home: Path, tenant_id: str) -> pd.DataFrame:
-    """One tenant's months, latest first; the busiest month's row comes first of those kept."""
-    rows = serving(
+    """One tenant's months from its first active one, latest first; the busiest month first."""
+    return serving(
         home,
         "select * from marts.fct_tenant_monthly_usage where tenant_id = $t and month <= $m "
+        "and month >= (select min(month) from marts.fct_tenant_monthly_usage "
+        "where tenant_id = $t and mau > 0) "
         "order by month desc",
         t=tenant_id,
         m=busiest_month(home),
     )
-    return rows
 
 
 def busiest_tenant(home: Path) -> str:
@@ -139,6 +141,17 @@ def show_busiest_month(app: AppTest, key: str, home: Path) -> AppTest:
 
 def add_user(home: Path, username: str, password: str, *options: str) -> None:
     run_mau(home, "user", "add", username, *options, "--password-stdin", stdin=password + "\n")
+
+
+def publish_tenants(home: Path, *tenant_ids: str) -> None:
+    """A published file that knows these tenants and nothing else: `mau user add --tenant`
+    accepts only a tenant of the published figures."""
+    serving_file = home / "warehouse" / "serving.duckdb"
+    serving_file.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(serving_file)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_tenants (tenant_id varchar)")
+        con.executemany("insert into marts.dim_tenants values (?)", [[t] for t in tenant_ids])
 
 
 def test_nothing_shows_before_sign_in_and_a_wrong_password_is_refused(
@@ -172,6 +185,7 @@ def test_nothing_shows_before_sign_in_and_a_wrong_password_is_refused(
 
 
 def test_the_users_file_keeps_salted_hashes_only_and_must_be_private(tmp_path: Path) -> None:
+    publish_tenants(tmp_path, "t1")
     add_user(tmp_path, "ops", "correct horse battery", "--role", "staff")
     add_user(tmp_path, "reader", "correct horse battery", "--role", "tenant", "--tenant", "t1")
     users_file = tmp_path / "secrets" / "dashboard_users.json"
@@ -234,6 +248,7 @@ def test_throttle_counts_failures_per_name_within_the_window() -> None:
 def test_a_tenant_entry_without_its_tenant_is_refused_not_widened(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    publish_tenants(tmp_path, "t1")
     add_user(tmp_path, "reader", "correct horse battery", "--role", "tenant", "--tenant", "t1")
     users_file = tmp_path / "secrets" / "dashboard_users.json"
     records = json.loads(users_file.read_text())
@@ -272,6 +287,10 @@ def test_data_health_opens_before_anything_is_published(
 # ------------------------------------------------------------------ My usage
 
 
+def download_labels(app: AppTest) -> list[str]:
+    return [button.proto.label for button in app.get("download_button")]
+
+
 @pytest.mark.slow
 def test_a_tenant_user_sees_their_own_month_against_its_limit(
     monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
@@ -279,29 +298,53 @@ def test_a_tenant_user_sees_their_own_month_against_its_limit(
     tenant_id = busiest_tenant(dashboard_home)
     rows = tenant_rows(dashboard_home, tenant_id)
     latest = rows.iloc[0]
+    [price] = serving(
+        dashboard_home, "select monthly_price_usd from marts.dim_plans where plan_id = $p",
+        p=latest["plan_id"],
+    )["monthly_price_usd"]  # fmt: skip
 
     app = signed_in(monkeypatch, dashboard_home, tenant_user(tenant_id))
     assert [t.value for t in app.title] == ["My usage"]
+    # The month picker offers the months with activity only, not every subscribed month.
+    assert list(app.selectbox(key="my_usage_month").options) == [
+        f"{month:%B %Y}" for month in tenant_rows_all_months(dashboard_home, tenant_id)
+    ]
     show_busiest_month(app, "my_usage_month", dashboard_home)
 
     assert [s.value for s in app.selectbox if s.key == "my_usage_tenant"] == []
     assert whole(metric(app, "MAU")) == latest["mau"] > 0
-    assert whole(metric(app, "Projected at month end")) == latest["projected_mau"]
     assert whole(metric(app, "Identified")) == latest["identified_mau"]
     assert whole(metric(app, "Anonymous")) == latest["anonymous_mau"]
-    if pd.notna(latest["mau_limit"]):
-        assert whole(metric(app, "Limit")) == latest["mau_limit"]
-        assert metric(app, "Utilization") == f"{latest['utilization']:.1%}"
+    assert whole(metric(app, "Limit")) == latest["mau_limit"]
+    assert metric(app, "Utilization") == f"{latest['utilization']:.1%}"
+    assert metric(app, "Plan price") == f"${price:,.2f}"
+    assert metric(app, "Amount due") == f"${latest['amount_due_usd']:,.2f}"
     assert app.subheader[0].value == f"{latest['tenant_name']} · {latest['month']:%B %Y}"
     # The fixture's run closed the month after building the mart: the next run marks it.
     state = "closed, figures final" if latest["is_closed"] else "ended, closes at the next run"
-    assert f"Plan: {latest['plan_name']} · {state}" in [c.value for c in app.caption]
+    captions = [c.value for c in app.caption]
+    assert f"Plan: {latest['plan_name']} · {state}" in captions
+    assert (
+        f"Billing time zone: {latest['billing_timezone']}. "
+        "Each period starts on the 1st at 00:00 in that zone." in captions
+    )
+    # An ended month is final: no projection and no "month to date" anywhere.
+    assert [m for m in app.metric if m.label == "Projected at month end"] == []
+    assert "month to date" not in everything_shown(app).lower()
+    assert "Day by day" in [s.value for s in app.subheader]
 
     charts = app.get("vega_lite_chart")
-    assert len(charts) == 4  # gauge, month to date, 12 months, devices
-    gauge = layer_data(charts[0])
-    assert sorted(gauge[0]["value"]) == sorted([latest["mau"], latest["projected_mau"]])
-    assert gauge[2]["value"].tolist() == [latest["mau_limit"]]
+    assert len(charts) == 4  # gauge, day by day, 12 months, devices
+    bars, lines = layer_data(charts[0])
+    assert bars["value"].tolist() == [latest["mau"]]
+    assert bars["what"].tolist() == [f"MAU: {latest['mau']:,}"]
+    thresholds = serving(dashboard_home, "select threshold from marts.dim_alert_thresholds")
+    assert sorted(lines["value"]) == pytest.approx(
+        sorted(latest["mau_limit"] * t for t in thresholds["threshold"])
+    )
+    # The legend names every mark with its figure: the limit, the 80 % alert.
+    assert f"Limit (100% alert): {latest['mau_limit']:,}" in lines["what"].tolist()
+    assert f"80% alert: {latest['mau_limit'] * 0.8:,.0f}" in lines["what"].tolist()
     [devices] = layer_data(charts[3])
     assert dict(zip(devices["device"], devices["persons"], strict=True)) == {
         "mobile": latest["mobile_mau"],
@@ -318,10 +361,25 @@ def test_a_tenant_user_sees_their_own_month_against_its_limit(
     )
     shown_alerts = [frame.value for frame in app.dataframe]
     assert sum(len(frame) for frame in shown_alerts) == len(alerts)
+    assert download_labels(app) == [
+        "Every month (CSV)",
+        f"Days of {latest['month']:%B %Y} (CSV)",
+    ]
+
+
+def tenant_rows_all_months(home: Path, tenant_id: str) -> list[dt.date]:
+    """Every month the tenant's picker offers: from its first active month to its latest."""
+    return serving(
+        home,
+        "select month from marts.fct_tenant_monthly_usage where tenant_id = $t "
+        "and month >= (select min(month) from marts.fct_tenant_monthly_usage "
+        "where tenant_id = $t and mau > 0) order by month desc",
+        t=tenant_id,
+    )["month"].tolist()
 
 
 @pytest.mark.slow
-def test_the_month_to_date_curve_draws_the_projection_and_thresholds(
+def test_the_day_by_day_curve_draws_the_limit_and_thresholds_apart_and_labelled(
     monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
 ) -> None:
     tenant_id = busiest_tenant(dashboard_home)
@@ -338,14 +396,186 @@ def test_the_month_to_date_curve_draws_the_projection_and_thresholds(
     app = signed_in(monkeypatch, dashboard_home, tenant_user(tenant_id))
     show_busiest_month(app, "my_usage_month", dashboard_home)
 
-    daily, projection, lines = layer_data(app.get("vega_lite_chart")[1])
+    chart = app.get("vega_lite_chart")[1]
+    # An ended month: the days, then the lines and their labels; no projection.
+    daily, lines, limit_label, threshold_labels = layer_data(chart)
     assert daily["mtd_mau"].tolist() == days["mtd_mau"].tolist()
     assert daily["activity_date"].tolist() == [d.isoformat() for d in days["activity_date"]]
-    assert projection["mau"].tolist() == [days["mtd_mau"].iloc[-1], days["projected_mau"].iloc[-1]]
-    month_end = (pd.Timestamp(latest["month"]) + pd.offsets.MonthEnd(0)).date()
-    assert projection["activity_date"].iloc[-1] == month_end.isoformat()
     expected = sorted(latest["mau_limit"] * t for t in thresholds["threshold"])
     assert sorted(lines["value"]) == pytest.approx(expected)
+    assert limit_label["label"].tolist() == [f"Limit (100% alert): {latest['mau_limit']:,}"]
+    assert threshold_labels["label"].tolist() == [f"80% alert: {latest['mau_limit'] * 0.8:,.0f}"]
+    # One date style on the axis ("6 Dec"), not Vega's mix of month names and weekdays.
+    spec = json.loads(chart.proto.spec)
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["labelExpr"] == (
+        "utcFormat(datum.value, '%-d %b')"
+    )
+
+
+def projected_over_home(source: Path, target: Path) -> tuple[Path, pd.Series]:
+    """A copy of a published home where one tenant's busiest month is still open and
+    projected over its limit (its low bound above the limit), with an "on track to
+    exceed" alert, and another tenant's month ended over its limit.
+
+    The fixture's months have ended; the dashboards read only the serving file, so the
+    scenario is written there, the way the marts describe an open month.
+    """
+    home = copy_home(source, target)
+    month = busiest_month(source)
+    serving_file = home / "warehouse" / "serving.duckdb"
+    with duckdb.connect(str(serving_file)) as con:
+        tenant_id, mau_limit = con.execute(
+            "select tenant_id, mau_limit from marts.fct_tenant_monthly_usage "
+            "where month = $m and status in ('ok', 'approaching') "
+            "order by mau desc, tenant_id limit 1",
+            {"m": month},
+        ).fetchone()
+        low, projected, high = (
+            round(mau_limit * 1.08),
+            round(mau_limit * 1.16),
+            round(mau_limit * 1.24),
+        )
+        [recommended] = con.execute(
+            "select plan_id from marts.dim_plans where mau_limit >= $high "
+            "order by monthly_price_usd limit 1",
+            {"high": high},
+        ).fetchone()
+        con.execute(
+            "update marts.fct_tenant_monthly_usage set is_closed = false, "
+            "projected_mau = $projected, projected_mau_low = $low, projected_mau_high = $high, "
+            "projected_status = 'over', recommended_plan_id = $recommended "
+            "where tenant_id = $t and month = $m",
+            {"projected": projected, "low": low, "high": high, "recommended": recommended,
+             "t": tenant_id, "m": month},
+        )  # fmt: skip
+        con.execute(
+            "update marts.fct_tenant_daily_usage set projected_mau = $projected, "
+            "projected_mau_low = $low, projected_mau_high = $high, projected_status = 'over' "
+            "where tenant_id = $t and activity_date = (select max(activity_date) "
+            "from marts.fct_tenant_daily_usage where tenant_id = $t and month = $m)",
+            {"projected": projected, "low": low, "high": high, "t": tenant_id, "m": month},
+        )
+        con.execute(
+            "insert into marts.fct_usage_alerts by name select 'scenario' as alert_id, "
+            "tenant_id, tenant_name, month, 'projected_to_exceed' as alert_kind, "
+            "1.0 as threshold, month + 4 as alert_date, $projected as value, "
+            "least(mau, $limit - 1) as mtd_mau, $projected as projected_mau, "
+            "$low as projected_mau_low, $high as projected_mau_high, "
+            "'linear' as projection_method, plan_id, mau_limit "
+            "from marts.fct_tenant_monthly_usage where tenant_id = $t and month = $m",
+            {"projected": projected, "low": low, "high": high, "limit": mau_limit,
+             "t": tenant_id, "m": month},
+        )  # fmt: skip
+        # Another tenant's month ended over its limit.
+        con.execute(
+            "update marts.fct_tenant_monthly_usage set mau = mau_limit + 120, "
+            "utilization = (mau_limit + 120) / mau_limit, status = 'over', overage_mau = 120, "
+            "recommended_plan_id = $recommended "
+            "where month = $m and tenant_id = (select tenant_id "
+            "from marts.fct_tenant_monthly_usage where month = $m and tenant_id <> $t "
+            "and mau_limit is not null and not is_trial order by tenant_id limit 1)",
+            {"recommended": recommended, "t": tenant_id, "m": month},
+        )
+    row = serving(
+        home,
+        "select * from marts.fct_tenant_monthly_usage where tenant_id = $t and month = $m",
+        t=tenant_id,
+        m=month,
+    ).iloc[0]
+    return home, row
+
+
+@pytest.mark.slow
+def test_a_tenant_projected_over_its_limit_sees_a_banner_and_the_projection_bounds(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path, tmp_path: Path
+) -> None:
+    home, row = projected_over_home(dashboard_home, tmp_path)
+    [(plan_name, plan_limit, plan_price)] = serving(
+        home,
+        "select plan_name, mau_limit, monthly_price_usd from marts.dim_plans where plan_id = $p",
+        p=row["recommended_plan_id"],
+    ).itertuples(index=False)
+    month_end = (pd.Timestamp(row["month"]) + pd.offsets.MonthEnd(0)).date()
+
+    app = signed_in(monkeypatch, home, tenant_user(row["tenant_id"]))
+    show_busiest_month(app, "my_usage_month", home)
+
+    assert [e.value for e in app.error] == [
+        f"At this pace you are likely to pass your {row['mau_limit']:,} MAU limit this month: "
+        f"projected {row['projected_mau_low']:,}–{row['projected_mau_high']:,} MAU by "
+        f"{month_end.day} {month_end:%B}. Nothing is cut off if you do; the {plan_name} plan "
+        f"({plan_limit:,} MAU, ${plan_price:,.2f} a month) would cover it."
+    ]
+    assert f"Plan: {row['plan_name']} · open, month to date" in [c.value for c in app.caption]
+    next_start = month_end + dt.timedelta(days=1)
+    assert any(
+        c.value.endswith(f"the next one starts on {next_start.day} {next_start:%B %Y}.")
+        for c in app.caption
+    )
+    assert whole(metric(app, "Projected at month end")) == row["projected_mau"]
+
+    gauge, curve = app.get("vega_lite_chart")[:2]
+    bars, bounds, _ = layer_data(gauge)
+    assert bars["what"].tolist() == [
+        f"Projected at month end: {row['projected_mau']:,} "
+        f"(likely {row['projected_mau_low']:,}–{row['projected_mau_high']:,})",
+        f"MAU so far: {row['mau']:,}",
+    ]
+    assert (bounds["low"][0], bounds["high"][0]) == (
+        row["projected_mau_low"],
+        row["projected_mau_high"],
+    )
+    _, band, projection, *_ = layer_data(curve)
+    assert projection["activity_date"].iloc[-1] == month_end.isoformat()
+    assert projection["mau"].iloc[-1] == row["projected_mau"]
+    assert (band["low"].iloc[-1], band["high"].iloc[-1]) == (
+        row["projected_mau_low"],
+        row["projected_mau_high"],
+    )
+
+    # The alerts table speaks words, explains its columns, and no rule code shows.
+    alerts = table_with(app, "alert")
+    assert "On track to exceed" in alerts["alert"].tolist()
+    assert set(alerts["alert"]) <= {"Reached", "On track to exceed"}
+    shown = everything_shown(app)
+    for identifier in ("projected_to_exceed", "threshold_reached", "alert_kind"):
+        assert identifier not in shown
+    assert not re.search(r"\bR\d{1,2}\b", shown)
+    [alerts_frame] = [f for f in app.dataframe if "alert" in f.value.columns]
+    columns = json.loads(alerts_frame.proto.columns)
+    assert all(columns[name].get("help") for name in alerts.columns)
+
+
+@pytest.mark.slow
+def test_an_over_limit_month_says_what_happens_in_words(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path, tmp_path: Path
+) -> None:
+    home, _ = projected_over_home(dashboard_home, tmp_path)
+    over = serving(
+        home,
+        "select usage.*, plans.plan_name as recommended_name, "
+        "plans.mau_limit as recommended_limit, plans.monthly_price_usd as recommended_price "
+        "from marts.fct_tenant_monthly_usage as usage "
+        "join marts.dim_plans as plans on usage.recommended_plan_id = plans.plan_id "
+        "where usage.month = $m and usage.status = 'over' and usage.overage_mau = 120",
+        m=busiest_month(home),
+    ).iloc[0]
+    next_cycle = (pd.Timestamp(over["month"]) + pd.offsets.MonthBegin(1)).date()
+
+    app = signed_in(monkeypatch, home, tenant_user(over["tenant_id"]))
+    show_busiest_month(app, "my_usage_month", home)
+
+    assert [i.value for i in app.info] == [
+        f"This month went over the plan limit: {over['mau']:,} MAU against "
+        f"{over['mau_limit']:,} included, an overage of 120 MAU. Nothing is cut off: every "
+        "user keeps being counted and served. The overage is not billed: the amount due for "
+        f"the month stays ${over['amount_due_usd']:,.2f}, the {over['plan_name']} plan's "
+        f"price. We recommend the {over['recommended_name']} plan "
+        f"({over['recommended_limit']:,} MAU, ${over['recommended_price']:,.2f} a month), "
+        f"which covers this usage, from the next billing cycle on "
+        f"{next_cycle.day} {next_cycle:%B %Y}."
+    ]
+    assert metric(app, "Amount due") == f"${over['amount_due_usd']:,.2f}"
 
 
 @pytest.mark.slow
@@ -439,10 +669,12 @@ def test_fleet_limits_lists_every_tenant_with_filters_outreach_and_alerts(
     table = table_with(app, "utilization")
     assert table["tenant_id"].tolist() == usage["tenant_id"].tolist()
     assert table["mau"].tolist() == usage["mau"].tolist()
-    assert table["utilization"].fillna(-1).tolist() == pytest.approx(
-        usage["utilization"].fillna(-1).tolist()
-    )
-    assert "Download tenants (CSV)" in [b.proto.label for b in app.get("download_button")]
+    # One percent format, the metrics' ("85.1%"); no limit, no share: a dash, never "None".
+    assert table["utilization"].tolist() == [
+        "–" if pd.isna(share) else f"{share:.1%}" for share in usage["utilization"]
+    ]
+    assert table["mau_limit"].notna().all()
+    assert "Download tenants (CSV)" in download_labels(app)
 
     outreach = serving(
         dashboard_home, "select * from marts.fct_upgrade_outreach where month = $m", m=month
@@ -456,7 +688,7 @@ def test_fleet_limits_lists_every_tenant_with_filters_outreach_and_alerts(
         assert "next_billing_date" in shown_outreach.columns
     if len(alerts):
         assert sorted(table_with(app, "alert_kind")["tenant_id"]) == sorted(alerts["tenant_id"])
-    assert len(alerts) > 0, "the fixture has tenants projected near their limit"
+        assert set(table_with(app, "alert_kind")["alert_kind"]) <= {"Reached", "On track to exceed"}
 
     statuses = sorted(set(usage["status"]))
     app.multiselect(key="fleet_statuses").set_value([statuses[0]]).run()
@@ -470,6 +702,37 @@ def test_fleet_limits_lists_every_tenant_with_filters_outreach_and_alerts(
 
 
 @pytest.mark.slow
+def test_fleet_limits_counts_and_colours_a_tenant_projected_over_its_limit(
+    monkeypatch: pytest.MonkeyPatch, dashboard_home: Path, tmp_path: Path
+) -> None:
+    home, row = projected_over_home(dashboard_home, tmp_path)
+    usage = serving(
+        home, "select * from marts.fct_tenant_monthly_usage where month = $m", m=row["month"]
+    )
+
+    app = open_page(signed_in(monkeypatch, home, STAFF), "fleet_limits")
+    show_busiest_month(app, "fleet_month", home)
+
+    assert whole(metric(app, "Projected over")) == (usage["projected_status"] == "over").sum() == 1
+    assert whole(metric(app, "Projected to approach")) == 0
+    assert whole(metric(app, "Over limit")) == (usage["status"] == "over").sum()
+    # In the table, its status carries a second, coloured label; in the chart, its colour.
+    statuses = table_with(app, "utilization").set_index("tenant_id")["status"]
+    assert list(statuses[row["tenant_id"]]) == [row["status"], "projected_over"]
+    [table_proto] = [f for f in app.dataframe if "utilization" in f.value.columns]
+    status_config = json.loads(table_proto.proto.columns)["status"]["type_config"]
+    colours = {option["value"]: option["color"] for option in status_config["options"]}
+    assert colours["projected_over"] == charts.OUTLOOK_COLOURS["projected_over"]
+    [bars, _] = layer_data(app.get("vega_lite_chart")[0])
+    outlook = bars.set_index("tenant_id")["outlook"]
+    assert outlook[row["tenant_id"]] == "Projected over"
+    assert (outlook == "Projected over").sum() == 1
+    # The alert feed says what an alert is in words.
+    feed = table_with(app, "alert_kind").set_index("tenant_id")
+    assert "On track to exceed" in feed.loc[[row["tenant_id"]], "alert_kind"].tolist()
+
+
+@pytest.mark.slow
 def test_billing_shows_amounts_due_trials_and_closes(
     monkeypatch: pytest.MonkeyPatch, dashboard_home: Path
 ) -> None:
@@ -479,10 +742,24 @@ def test_billing_shows_amounts_due_trials_and_closes(
         "select * from marts.fct_tenant_monthly_usage where month = $m", m=month
     )  # fmt: skip
     trials = serving(dashboard_home, "select * from marts.fct_trial_conversions")
-    closes = serving(dashboard_home, "select * from billing.month_closes")
+    # Subscriptions start before the first event: months before it have nothing to show.
+    active_months = serving(
+        dashboard_home,
+        "select month from marts.fct_tenant_monthly_usage group by month "
+        "having month >= (select min(month) from marts.fct_tenant_monthly_usage where mau > 0) "
+        "order by month desc",
+    )["month"].tolist()
+    closes = serving(
+        dashboard_home, "select * from billing.month_closes where month >= $m", m=active_months[-1]
+    )
 
     app = open_page(signed_in(monkeypatch, dashboard_home, STAFF), "billing")
     assert [t.value for t in app.title] == ["Billing"]
+    assert list(app.selectbox(key="billing_month").options) == [
+        f"{month:%B %Y}" for month in active_months
+    ]
+    [amounts] = layer_data(app.get("vega_lite_chart")[0])
+    assert sorted(amounts["month"]) == sorted(month.isoformat() for month in active_months)
     show_busiest_month(app, "billing_month", dashboard_home)
 
     assert metric(app, "Amount due") == f"${float(bills['amount_due_usd'].sum()):,.2f}"
@@ -490,13 +767,24 @@ def test_billing_shows_amounts_due_trials_and_closes(
     table = table_with(app, "invoice_eligible")
     assert sorted(table["tenant_id"]) == sorted(bills["tenant_id"])
     assert table["amount_due_usd"].sum() == pytest.approx(bills["amount_due_usd"].sum())
+    # A limit in words ("Unlimited", "No plan"), never an empty cell Streamlit calls None.
+    expected_limits = [
+        f"{int(limit):,}" if pd.notna(limit) else "Unlimited" if pd.notna(plan) else "No plan"
+        for limit, plan in zip(bills["mau_limit"], bills["plan_id"], strict=True)
+    ]
+    assert sorted(table["mau_limit"]) == sorted(expected_limits)
     assert len(trials) > 0, "the generator writes trials"
-    assert len(table_with(app, "trial_status")) == len(trials)
+    shown_trials = table_with(app, "trial_status")
+    assert len(shown_trials) == len(trials)
+    assert shown_trials.notna().all().all()
+    assert set(shown_trials["days_left"]) <= {"–", "last day"} | {
+        f"{days} day{'s' if days != 1 else ''}" for days in trials["days_left"].dropna()
+    }
     for status in ("in_trial", "converting", "converted", "lapsed"):
         label = status.replace("_", " ").capitalize()
         assert whole(metric(app, label)) == (trials["trial_status"] == status).sum()
     assert len(closes) > 0, "the fixture's months are past their close"
-    assert table_with(app, "close_kind")["tenants"].sum() == len(closes)
+    assert table_with(app, "first_closed_at")["tenants"].sum() == len(closes)
 
     app.toggle(key="billing_invoice_only").set_value(True).run()
     assert len(table_with(app, "invoice_eligible")) == bills["invoice_eligible"].sum()
@@ -522,6 +810,15 @@ def test_data_health_shows_the_checks_and_the_health_marts(
         whole(metric(app, "Conflicting copies"))
         == ((duplicates["copy_rank"] > 1) & duplicates["is_conflict"]).sum()
     )
+    # Only event files can be unbalanced: an account export has no per-line split.
+    loads = table_with(app, "unbalanced_files").set_index("file_kind")
+    unbalanced_events = serving(
+        dashboard_home,
+        "select count(*) filter (where not is_balanced) as n from marts.fct_file_loads "
+        "where file_kind = 'events'",
+    )["n"][0]
+    assert loads.loc["events", "unbalanced_files"].sum() == unbalanced_events
+    assert loads.drop(index="events")["unbalanced_files"].sum() == 0
     by_reason = table_with(app, "quarantine_reason")
     assert by_reason["lines"].sum() == quarantine["quarantined_line_count"].sum() > 0
     assert len(table_with(app, "utc_month")) == len(unattributed) > 0

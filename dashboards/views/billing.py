@@ -38,7 +38,7 @@ closed_column.metric(
 bills = data.billing_month(viewer, month)
 if st.toggle("Invoice-eligible only", key="billing_invoice_only"):
     bills = bills[bills["invoice_eligible"]]
-widgets.table(bills)
+widgets.table(bills, plan_id=None)
 widgets.csv_download(bills, "Download bills (CSV)", f"bills-{month:%Y-%m}.csv", "bills_csv")
 
 st.subheader("Trials ending and converting")
@@ -52,20 +52,29 @@ else:
         columns, ["in_trial", "converting", "converted", "lapsed"], strict=True
     ):
         column.metric(status.replace("_", " ").capitalize(), f"{int(counts.get(status, 0)):,}")
-    widgets.table(trials)
+    widgets.trials_table(trials)
 
-closes_column, late_column = st.columns(2)
-with closes_column:
-    st.subheader("Closed months")
-    closes = data.month_closes(viewer)
-    if closes.empty:
-        st.caption("No month has closed yet.")
-    else:
-        widgets.table(closes)
-with late_column:
-    st.subheader("Late adjustments")
-    late = data.late_adjustments(viewer)
-    if late.empty:
-        st.caption("No event arrived after its month closed.")
-    else:
-        st.dataframe(late, hide_index=True, width="stretch")
+st.subheader("Closed months")
+closes = data.month_closes(viewer)
+if closes.empty:
+    st.caption("No month has closed yet.")
+else:
+    widgets.table(closes)
+
+st.subheader("Late adjustments")
+late = data.late_adjustments(viewer)
+if late.empty:
+    st.caption("No event arrived after its month closed.")
+else:
+    widgets.table(
+        late,
+        late_event_count=widgets.number(
+            "Late events", help="Events of the month loaded after it closed"
+        ),
+        late_person_count=widgets.number(
+            "People it would add", help="Reported, never added: the closed bill stands"
+        ),
+        first_late_loaded_at=st.column_config.DatetimeColumn(
+            "First late load (UTC)", format=widgets.DATETIME_FORMAT
+        ),
+    )

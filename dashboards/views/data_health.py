@@ -33,7 +33,7 @@ else:
             {
                 "suite": suite,
                 "passed": outcome["passed"],
-                "checked_at": outcome["checked_at"],
+                "checked_at": pd.Timestamp(outcome["checked_at"]),
                 "expectations": outcome["evaluated"],
                 "failures": "; ".join(
                     str(failure.get("description") or failure.get("expectation"))
@@ -43,7 +43,16 @@ else:
             for suite, outcome in sorted(status.items())
         ]
     )
-    st.dataframe(checks, hide_index=True, width="stretch")
+    widgets.table(
+        checks,
+        suite=st.column_config.TextColumn("Suite"),
+        passed=st.column_config.CheckboxColumn("Passed"),
+        checked_at=st.column_config.DatetimeColumn(
+            "Checked (UTC)", format=widgets.DATETIME_FORMAT, timezone="UTC"
+        ),
+        expectations=widgets.number("Expectations"),
+        failures=st.column_config.TextColumn("Failures"),
+    )
 
 if data.serving_version() is None:
     st.info(widgets.NOT_PUBLISHED)
@@ -54,19 +63,41 @@ fresh = data.freshness()
 if fresh is None or pd.isna(fresh["newest_received_at"]):
     st.caption("No events loaded yet.")
 else:
-    lag_column, received_column, loaded_column, events_column = st.columns(4)
+    # Two by two: a date and time must fit its column whole, on a laptop as on a phone.
+    lag_column, events_column = st.columns(2)
     lag_column.metric("Hours since newest event", f"{fresh['hours_since_newest_received_at']:.1f}")
-    received_column.metric("Newest event received", f"{fresh['newest_received_at']:%Y-%m-%d %H:%M}")
-    loaded_column.metric("Last load", f"{fresh['newest_loaded_at']:%Y-%m-%d %H:%M}")
     events_column.metric("Events counted", f"{int(fresh['event_count']):,}")
+    received_column, loaded_column = st.columns(2)
+    received_column.metric(
+        "Newest event received (UTC)", fresh["newest_received_at"].strftime(widgets.TIME_TEXT)
+    )
+    loaded_column.metric("Last load (UTC)", fresh["newest_loaded_at"].strftime(widgets.TIME_TEXT))
     widgets.freshness_caption()
 
 st.subheader("Files loaded")
-st.dataframe(data.file_loads(viewer), hide_index=True, width="stretch")
+widgets.table(
+    data.file_loads(viewer),
+    file_kind=st.column_config.TextColumn("Kind"),
+    load_status=st.column_config.TextColumn("Load"),
+    files=widgets.number("Files"),
+    lines=widgets.number("Lines"),
+    accepted=widgets.number("Accepted"),
+    duplicates=widgets.number("Duplicates"),
+    quarantined=widgets.number("Quarantined"),
+    unbalanced_files=widgets.number(
+        "Unbalanced files",
+        help="Event files whose lines do not add up to accepted + duplicates + quarantined. "
+        "Account exports have no such split and are never counted here.",
+    ),
+)
 failed_loads = data.failed_loads(viewer)
 if not failed_loads.empty:
     st.warning(f"{len(failed_loads)} file(s) could not be read")
-    st.dataframe(failed_loads, hide_index=True, width="stretch")
+    widgets.table(
+        failed_loads,
+        file_path=st.column_config.TextColumn("File"),
+        load_error=st.column_config.TextColumn("Error"),
+    )
 
 quarantine_column, duplicates_column = st.columns(2)
 with quarantine_column:
@@ -78,7 +109,12 @@ with quarantine_column:
         st.altair_chart(
             charts.counts_by(quarantine, "quarantine_reason", "lines", "Lines"), width="stretch"
         )
-        st.dataframe(quarantine, hide_index=True, width="stretch")
+        widgets.table(
+            quarantine,
+            quarantine_reason=st.column_config.TextColumn("Reason"),
+            lines=widgets.number("Lines"),
+            files=widgets.number("Files"),
+        )
 with duplicates_column:
     st.subheader("Duplicates and conflicts")
     duplicates = data.duplicates(viewer)
@@ -89,7 +125,11 @@ with duplicates_column:
         f"{int(duplicates['conflicting_copies'].sum()):,}",
         help="Same event id, different content: the earliest received copy counts (R2)",
     )
-    st.dataframe(duplicates, hide_index=True, width="stretch")
+    widgets.table(
+        duplicates,
+        duplicate_copies=widgets.number("Duplicate copies"),
+        conflicting_copies=widgets.number("Conflicting copies"),
+    )
 
 st.subheader("Excluded traffic")
 months = data.fleet_months(viewer)
@@ -102,7 +142,13 @@ if months:
         st.altair_chart(
             charts.counts_by(excluded, "excluded_reason", "events", "Events"), width="stretch"
         )
-        st.dataframe(excluded, hide_index=True, width="stretch")
+        widgets.table(
+            excluded,
+            excluded_reason=st.column_config.TextColumn("Reason"),
+            events=widgets.number("Events"),
+            persons=widgets.number("People"),
+            tenants=widgets.number("Tenants"),
+        )
 
 st.subheader("Unattributed tenants")
 st.caption("Tenant ids that send events but are missing from the tenants export (R18).")
@@ -110,4 +156,15 @@ unattributed = data.unattributed_usage(viewer)
 if unattributed.empty:
     st.caption("None.")
 else:
-    st.dataframe(unattributed, hide_index=True, width="stretch")
+    widgets.table(
+        unattributed,
+        utc_month=st.column_config.DateColumn("Month (UTC)", format="MMM YYYY"),
+        event_count=widgets.number("Events"),
+        mau=widgets.number("MAU", help="Counted once the tenant is in the tenants export"),
+        first_event_time=st.column_config.DatetimeColumn(
+            "First event (UTC)", format=widgets.DATETIME_FORMAT
+        ),
+        last_event_time=st.column_config.DatetimeColumn(
+            "Last event (UTC)", format=widgets.DATETIME_FORMAT
+        ),
+    )
