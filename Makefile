@@ -3,10 +3,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOCS_ASSETS := data_quality/docs_assets
+DOCS_ASSETS_STAMP := $(DOCS_ASSETS)/node_modules/.installed
 
 .PHONY: setup browser demo test lint lock clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(DOCS_ASSETS_STAMP)
 
 # The lock file pins every package with its hash, so every machine installs the same versions.
 $(STAMP): requirements.lock pyproject.toml
@@ -15,6 +17,18 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# The Data Docs pages load Bootstrap, jQuery, bootstrap-table and the rest from the site
+# itself, so they show styled without internet: npm installs the versions the lock pins.
+$(DOCS_ASSETS_STAMP): $(DOCS_ASSETS)/package.json $(DOCS_ASSETS)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing Debian's npm for the Data Docs assets"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; \
+	}
+	npm ci --prefix $(DOCS_ASSETS) --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 # The end-to-end dashboard tests drive a real headless browser: Debian's Chromium.
 browser:
@@ -35,9 +49,10 @@ lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	cd dbt_project && ../$(BIN)/sqlfluff lint models
 
-# Regenerate the lock after changing dependencies in pyproject.toml.
+# Regenerate the locks after changing dependencies in pyproject.toml or the Data Docs assets.
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	npm install --prefix $(DOCS_ASSETS) --package-lock-only --no-audit --no-fund --ignore-scripts
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs
+	rm -rf $(VENV) dbt_project/target dbt_project/logs $(DOCS_ASSETS)/node_modules

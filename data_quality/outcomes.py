@@ -18,6 +18,11 @@ def data_docs_index(settings: Settings) -> Path:
     return quality_dir(settings) / "data_docs" / "index.html"
 
 
+def data_docs_url(settings: Settings) -> str:
+    """The same page as `mau docs` serves it: a browser opens a URL, not a server's path."""
+    return f"http://127.0.0.1:{settings.docs_port}/data_docs/index.html"
+
+
 @dataclass
 class Failure:
     expectation: str

@@ -26,6 +26,7 @@ from great_expectations.data_context.types.base import (
 from great_expectations.datasource.fluent import SQLDatasource
 
 from data_quality.dialect import connection_string, register_database
+from data_quality.offline_docs import localize_site
 from data_quality.outcomes import Failure, SuiteOutcome, data_docs_index, quality_dir
 from data_quality.suites import Suite, all_suites
 from mau_warehouse.config import Settings
@@ -209,11 +210,13 @@ def run_suites(settings: Settings, suites: list[Suite]) -> list[SuiteOutcome]:
 
     The site is rebuilt from every suite's latest result, so it lists suites validated
     by earlier runs or processes too; building it once per batch rather than once per
-    suite saves seconds on every run.
+    suite saves seconds on every run. Its pages then load their assets from the site
+    itself, not from CDNs (data_quality/offline_docs.py).
     """
     context = _context(settings)
     outcomes = [_validate(context, suite) for suite in suites]
     context.build_data_docs(site_names=[DOCS_SITE])
+    localize_site(data_docs_index(settings).parent)
     return outcomes
 
 

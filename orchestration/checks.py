@@ -21,7 +21,7 @@ from dagster import (
 )
 from dagster_dbt import get_asset_key_for_model
 
-from data_quality.outcomes import Failure, data_docs_index
+from data_quality.outcomes import Failure, data_docs_url
 from data_quality.status import record_outcome
 from data_quality.suites import DagsterAsset, DbtModel, Suite, all_suites
 from orchestration.assets.transformation import mau_dbt_models
@@ -89,7 +89,7 @@ def _checks_for(asset_key: AssetKey, suites: list[Suite]) -> AssetChecksDefiniti
                     "failures": MetadataValue.json(
                         [_failure_metadata(failure) for failure in outcome.failures]
                     ),
-                    "data_docs": MetadataValue.path(str(data_docs_index(settings))),
+                    "data_docs": MetadataValue.url(data_docs_url(settings)),
                 },
             )
 

@@ -192,7 +192,9 @@ def test_edited_snapshot_figures_fail_the_fingerprint(warehouse: Settings) -> No
     assert row["fingerprint"] != row["recomputed_fingerprint"]
 
 
-def test_failing_check_names_the_rows_in_dagster_metadata(warehouse: Settings) -> None:
+def test_failing_check_names_the_rows_in_dagster_metadata(
+    warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from orchestration.checks import build_checks
     from orchestration.resources import MauHome
 
@@ -202,6 +204,7 @@ def test_failing_check_names_the_rows_in_dagster_metadata(warehouse: Settings) -
         "update marts.fct_tenant_monthly_usage set status = 'unlimited' "
         f"where tenant_id = '{tenant_id}' and month = '{month}'",
     )
+    monkeypatch.setenv("MAU_DOCS_PORT", "8123")
     [check] = [c for c in build_checks() if "gx_usage_billing" in str(c.check_keys)]
 
     results = {r.check_name: r for r in check(mau_home=MauHome(home=str(warehouse.home)))}
@@ -212,4 +215,5 @@ def test_failing_check_names_the_rows_in_dagster_metadata(warehouse: Settings) -
     assert "R12" in failure["description"]
     [row] = failure["unexpected_rows"]
     assert (row["tenant_id"], row["month"], row["status"]) == (tenant_id, month, "unlimited")
-    assert result.metadata["data_docs"].value == str(data_docs_index(warehouse))
+    # a link a browser opens: the page as `mau docs --port 8123` serves it
+    assert result.metadata["data_docs"].value == "http://127.0.0.1:8123/data_docs/index.html"
