@@ -100,29 +100,65 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> None:
         print(line + (f" ({reasons})" if reasons else "") + (f" {r.error}" if r.error else ""))
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+def _run_pipeline(settings: Settings, *, full_refresh: bool = False, verbose: bool = False) -> None:
+    """A pipeline run, one line per step, then a short summary. Files that could not be
+    read are bad input (SPEC §5): the run published what it could, and exits non-zero."""
     from mau_warehouse.pipeline import run_pipeline
 
-    run_pipeline(settings, full_refresh=args.full_refresh)
+    summary = run_pipeline(settings, full_refresh=full_refresh, verbose=verbose, progress=_say)
+    for line in summary.lines():
+        _say(line)
+    if summary.unreadable_files:
+        raise MauError(
+            f"figures published, but {summary.unreadable_files} files could not be read: "
+            "the Data health page and `mau ingest --format json` name them"
+        )
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
+    _run_pipeline(settings, full_refresh=args.full_refresh, verbose=args.verbose)
     _say("run succeeded: figures published")
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
-    from mau_warehouse.report import monthly_usage, parse_month, render
+    from mau_warehouse.report import latest_month, monthly_usage, parse_month, render
 
-    month = parse_month(args.month)
+    month = parse_month(args.month) if args.month else latest_month(settings)
     rows = monthly_usage(settings, month, args.tenant)
     if not rows and args.format == "table":
-        _say(f"no figures for {args.month}" + (f" and tenant {args.tenant}" if args.tenant else ""))
+        which = f"{month:%Y-%m}" + (f" and tenant {args.tenant}" if args.tenant else "")
+        _say(f"no figures for {which}: `mau months` lists the months with data")
         return
     print(render(rows, args.format))
+
+
+def cmd_months(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.report import months_with_data, render_months
+
+    print(render_months(months_with_data(settings), args.format))
+
+
+def cmd_alerts(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.alerts_report import month_alerts, render
+    from mau_warehouse.report import parse_month
+
+    rows = month_alerts(settings, parse_month(args.month), args.tenant)
+    if not rows and args.format == "table":
+        _say(f"no alerts in {args.month}" + (f" for tenant {args.tenant}" if args.tenant else ""))
+        return
+    print(render(rows, args.format))
+
+
+def cmd_backtest(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.backtest import backtest, render
+
+    print(render(backtest(settings), args.format))
 
 
 def cmd_close(args: argparse.Namespace, settings: Settings) -> None:
     from datetime import UTC, datetime
 
     from mau_warehouse.billing.close import check_month_ended, request_close
-    from mau_warehouse.pipeline import run_pipeline
     from mau_warehouse.report import parse_month
     from mau_warehouse.warehouse import connect_writer
 
@@ -137,16 +173,20 @@ def cmd_close(args: argparse.Namespace, settings: Settings) -> None:
         con.close()
     # The close step runs inside the pipeline, after the blocking checks, so only
     # verified figures are ever frozen.
-    run_pipeline(settings)
+    _run_pipeline(settings, verbose=args.verbose)
     _say(f"{args.month} closed: its figures are frozen in the billing snapshot")
 
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
-    from mau_warehouse.pipeline import run_pipeline
-    from mau_warehouse.privacy.erasure import ErasureRequest, apply_erasures
+    from mau_warehouse.privacy.erasure import (
+        ErasureRequest,
+        apply_erasures,
+        require_known_tenant,
+    )
 
     if not settings.warehouse_path.exists():
         raise MauError("no warehouse yet: nothing to erase")
+    require_known_tenant(settings, args.tenant)
     request = ErasureRequest(
         request_id=args.request_id or f"cli-{uuid.uuid4()}",
         tenant_id=args.tenant,
@@ -167,7 +207,7 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
         _say("the next `mau run` recounts the open months (a full refresh)")
         return
     # Open months are recounted without the person; closed months keep their snapshot.
-    run_pipeline(settings)
+    _run_pipeline(settings, verbose=args.verbose)
     _say("run succeeded: open months recounted and published")
 
 
@@ -179,20 +219,40 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
-    from mau_warehouse.report import monthly_usage, render
+    from mau_warehouse.report import monthly_usage
 
     cmd_generate(args, settings)
     cmd_run(args, settings)
-    # The last complete month and the month to date: the figures a newcomer looks for.
+    # What a newcomer looks for, on one screen: the last complete month in one line, the
+    # month to date with the tenants closest to their limits, and where to look next.
     rows = monthly_usage(settings)
-    active_months = sorted({row["month"] for row in rows if row["mau"]})[-2:]
-    for month in active_months:
-        print(f"\nTenant × month usage, {month}\n")
-        print(render([row for row in rows if row["month"] == month], "table"))
+    months = sorted({row["month"] for row in rows if row["mau"]})
+    for month in months[-2:]:
+        print(_month_digest([row for row in rows if row["month"] == month]))
     _say(
-        "\nDashboards: add a user (`mau user add NAME --role staff`), then `mau dashboard`; "
+        "\nMore: `mau report` (every tenant), `mau months`, `mau alerts --month YYYY-MM`; "
+        "dashboards: `mau user add NAME --role staff`, then `mau dashboard`; "
         "the Dagster UI: `mau ui`"
     )
+
+
+def _month_digest(rows: list[dict[str, object]]) -> str:
+    from mau_warehouse.report import SUMMARY_COLUMNS, render_table
+
+    month = rows[0]["month"]
+    over = sum(row["status"] == "over" for row in rows)
+    approaching = sum(row["status"] == "approaching" for row in rows)
+    projected_over = sum(row["projected_status"] == "over" for row in rows)
+    to_date = any(row["is_month_to_date"] for row in rows)
+    head = (
+        f"\n{month}{' (month to date)' if to_date else ''}: {len(rows)} tenants, "
+        f"{sum(int(row['mau']) for row in rows):,} MAU; {over} over their limit, "
+        f"{approaching} approaching" + (f", {projected_over} projected over" if to_date else "")
+    )
+    if not to_date:
+        return head
+    closest = sorted(rows, key=lambda row: -(row["utilization"] or 0))[:10]
+    return f"{head}\nthe 10 closest to their limit:\n{render_table(closest, SUMMARY_COLUMNS)}"
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> None:
@@ -272,19 +332,32 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> None:
     if done.returncode != 0:
         tail = (done.stdout or b"").decode().strip().splitlines()[-1:] or ["unknown error"]
         raise MauError(f"dbt docs generate failed: {tail[0]}")
-    # The Great Expectations Data Docs are served beside the dbt docs, from one server.
+    # The Great Expectations Data Docs are served beside the dbt docs, from one server,
+    # on the port the checks' metadata links to (MAU_DOCS_PORT) unless --port says else.
+    port = args.port or settings.docs_port
+    target = Path(os.environ.get("DBT_TARGET_PATH", DBT_PROJECT_DIR / "target"))
     data_docs = settings.home / "quality" / "data_docs"
     if data_docs.is_dir():
-        shutil.copytree(data_docs, DBT_PROJECT_DIR / "target" / "data_docs", dirs_exist_ok=True)
-        _say(
-            f"data quality (Great Expectations): http://127.0.0.1:{args.port}/data_docs/index.html"
-        )
-    _say(f"dbt docs: http://127.0.0.1:{args.port}/")
+        shutil.copytree(data_docs, target / "data_docs", dirs_exist_ok=True)
+        _say(f"data quality (Great Expectations): http://127.0.0.1:{port}/data_docs/index.html")
+    _say(f"dbt docs: http://127.0.0.1:{port}/")
     _exec(
         "dbt",
-        ["docs", "serve", *common, "--port", str(args.port), "--host", "127.0.0.1", "--no-browser"],
+        ["docs", "serve", *common, "--port", str(port), "--host", "127.0.0.1", "--no-browser"],
         settings.dbt_env(),
     )
+
+
+def _require_published_tenant(settings: Settings, tenant_id: str) -> None:
+    from mau_warehouse.warehouse import connect_serving, require_published_tenant
+
+    if not settings.serving_path.exists():
+        raise MauError("no published figures yet: run `mau run` (or `mau demo`) first")
+    con = connect_serving(settings)
+    try:
+        require_published_tenant(con, tenant_id)
+    finally:
+        con.close()
 
 
 def _read_new_password(from_stdin: bool) -> str:
@@ -304,6 +377,8 @@ def cmd_user_add(args: argparse.Namespace, settings: Settings) -> None:
     from mau_warehouse.users import add_user, check_user_fields
 
     check_user_fields(args.username, args.role, args.tenant)
+    if args.tenant:
+        _require_published_tenant(settings, args.tenant)
     password = None if args.oidc else _read_new_password(args.password_stdin)
     add_user(settings.dashboard_users_file, args.username, args.role, args.tenant, password)
     scope = "every tenant" if args.role == "staff" else f"tenant {args.tenant}"
@@ -370,16 +445,42 @@ def build_parser() -> OneLineParser:
         help="rebuild every model from the raw layer instead of adding what changed "
         "(after a change of the bot list or of the models)",
     )
+    run.add_argument(
+        "--verbose", action="store_true", help="show Dagster's and dbt's logs as the run goes"
+    )
     run.set_defaults(handler=cmd_run)
 
     report = commands.add_parser("report", help="tenant × month usage")
-    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--month", help="YYYY-MM (default: the latest month; see `mau months`)")
     report.add_argument("--tenant", help="one tenant id")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
     report.set_defaults(handler=cmd_report)
 
+    alerts = commands.add_parser(
+        "alerts", help="a month's usage alerts: thresholds reached and projected (R12, R13)"
+    )
+    alerts.add_argument("--month", required=True, help="YYYY-MM")
+    alerts.add_argument("--tenant", help="one tenant id")
+    alerts.add_argument("--format", choices=("table", "json"), default="table")
+    alerts.set_defaults(handler=cmd_alerts)
+
+    backtest_cmd = commands.add_parser(
+        "backtest", help="precision, recall and lead time of projected alerts (R13, SPEC §6)"
+    )
+    backtest_cmd.add_argument("--format", choices=("table", "json"), default="table")
+    backtest_cmd.set_defaults(handler=cmd_backtest)
+
+    months = commands.add_parser(
+        "months", help="the months of the published figures: tenants, MAU, closed or to date"
+    )
+    months.add_argument("--format", choices=("table", "json"), default="table")
+    months.set_defaults(handler=cmd_months)
+
     close = commands.add_parser("close", help="close a month by hand and freeze its figures")
     close.add_argument("--month", required=True, help="YYYY-MM")
+    close.add_argument(
+        "--verbose", action="store_true", help="show Dagster's and dbt's logs as the run goes"
+    )
     close.set_defaults(handler=cmd_close)
 
     erase = commands.add_parser(
@@ -393,6 +494,9 @@ def build_parser() -> OneLineParser:
     )
     erase.add_argument("--request-id", help="the request's reference, for the audit")
     erase.add_argument("--no-run", action="store_true", help="do not run the pipeline afterwards")
+    erase.add_argument(
+        "--verbose", action="store_true", help="show Dagster's and dbt's logs as the run goes"
+    )
     erase.set_defaults(handler=cmd_erase)
 
     export = commands.add_parser(
@@ -404,6 +508,9 @@ def build_parser() -> OneLineParser:
 
     demo = commands.add_parser("demo", help="generate, run and report: start here")
     _add_generate_options(demo)
+    demo.add_argument(
+        "--verbose", action="store_true", help="show Dagster's and dbt's logs as the run goes"
+    )
     demo.set_defaults(handler=cmd_demo, full_refresh=False)
 
     bench = commands.add_parser("bench", help="time the pipeline against the limit query (SPEC §6)")
@@ -430,13 +537,16 @@ def build_parser() -> OneLineParser:
 
     _add_user_commands(commands)
 
-    for name, handler, port, text in (
-        ("dashboard", cmd_dashboard, 8501, "serve the Streamlit dashboards on localhost"),
-        ("ui", cmd_ui, 3000, "serve the Dagster UI on localhost"),
-        ("docs", cmd_docs, 8080, "generate and serve the dbt docs site on localhost"),
+    for name, handler, port, default_text, text in (
+        ("dashboard", cmd_dashboard, 8501, "8501", "serve the Streamlit dashboards on localhost"),
+        ("ui", cmd_ui, 3000, "3000", "serve the Dagster UI on localhost"),
+        # the docs' port is MAU_DOCS_PORT's, which the checks' metadata links to
+        ("docs", cmd_docs, None, "$MAU_DOCS_PORT or 8080", "serve the dbt and data-quality docs"),
     ):
         server = commands.add_parser(name, help=text)
-        server.add_argument("--port", type=_port, default=port, help=f"port (default {port})")
+        server.add_argument(
+            "--port", type=_port, default=port, help=f"port (default {default_text})"
+        )
         server.set_defaults(handler=handler)
     return parser
 
@@ -453,6 +563,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("mau: interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`mau report --format csv | head`): what it read is
+        # all it wanted. Point stdout at nothing so the interpreter's final flush is
+        # quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

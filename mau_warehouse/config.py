@@ -70,6 +70,11 @@ class Settings:
         return self.home / "notifications" / "outbox.sqlite"
 
     @property
+    def logs_dir(self) -> Path:
+        """Full logs of `mau run` (Dagster and dbt), one file per run."""
+        return self.home / "logs"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 
@@ -151,6 +156,14 @@ class Settings:
         value = os.environ.get("MAU_RETENTION_MONTHS", "13")
         if not value.isdigit() or int(value) < 1:
             raise MauError(f"MAU_RETENTION_MONTHS must be a whole number of months, got {value!r}")
+        return int(value)
+
+    @property
+    def docs_port(self) -> int:
+        """The port `mau docs` serves on by convention; Dagster's checks link there."""
+        value = os.environ.get("MAU_DOCS_PORT", "8080")
+        if not value.isdigit() or not 1 <= int(value) <= 65535:
+            raise MauError(f"MAU_DOCS_PORT must be a port number, got {value!r}")
         return int(value)
 
     @property

@@ -163,3 +163,13 @@ def publish(con: duckdb.DuckDBPyConnection, settings: Settings) -> Path:
         con.execute("detach serving_new")
     os.replace(staging, target)
     return target
+
+
+def require_published_tenant(con: duckdb.DuckDBPyConnection, tenant_id: str) -> None:
+    """One line for a tenant id that the published figures do not know (a typo, or a
+    tenant not in the billing export yet): every command that takes --tenant says so."""
+    known = con.execute(
+        "select 1 from marts.dim_tenants where tenant_id = $tenant", {"tenant": tenant_id}
+    ).fetchall()
+    if not known:
+        raise MauError(f"no tenant {tenant_id!r} in the published figures")

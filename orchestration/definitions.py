@@ -10,6 +10,7 @@ from orchestration.assets.retention import raw_retention
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.checks import build_checks
 from orchestration.jobs import close_months, mau_pipeline, reload_landing_days, retention_purge
+from orchestration.loggers import LOGGERS
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_close, daily_retention, hourly_refresh
 from orchestration.sensors import alert_delivery, new_landing_files
@@ -30,4 +31,5 @@ defs = Definitions(
     schedules=[hourly_refresh, daily_close, daily_retention],
     sensors=[new_landing_files, alert_delivery],
     resources=build_resources(),
+    loggers=LOGGERS,
 )

@@ -65,7 +65,7 @@ def test_a_failing_blocking_check_keeps_the_old_figures_published(
 
 def start_run(home: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [MAU, "run"],
+        [MAU, "run", "--verbose"],
         env=mau_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # Dagster logs and dbt's progress, in order

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from mau_warehouse.config import Settings
 from mau_warehouse.errors import MauError
 
 EVENT_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".parquet")
@@ -107,3 +108,21 @@ def discover(landing_dir: Path, paths: list[Path] | None = None) -> list[Landing
     unique = {f.path.resolve(): f for f in found}
     order = {"accounts": 0, "requests": 1, "events": 2}
     return sorted(unique.values(), key=lambda f: (order[f.kind], f.display_name))
+
+
+def loaded_file_states(settings: Settings) -> dict[str, list[int]]:
+    """[size, modification time] of every landing file as the loader last saw it, by
+    display name: what a watcher that starts now has in effect seen already. Empty
+    before the first load."""
+    from mau_warehouse.warehouse import open_database
+
+    if not settings.warehouse_path.exists():
+        return {}
+    con = open_database(settings.warehouse_path, settings, read_only=True)
+    try:
+        rows = con.execute(
+            "select file_path, size_bytes, modified_ns from raw.landing_file_stats"
+        ).fetchall()
+    finally:
+        con.close()
+    return {path: [size, modified] for path, size, modified in rows}

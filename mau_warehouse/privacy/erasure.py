@@ -261,6 +261,25 @@ def erase(con: duckdb.DuckDBPyConnection, key: str, request: ErasureRequest) -> 
     return Erasure(request.request_id, person, removed)
 
 
+def require_known_tenant(settings: Settings, tenant_id: str) -> None:
+    """Refuse a request for a tenant the warehouse has never seen (a typo): it would
+    erase nobody, yet force the next run to rebuild every model."""
+    con = connect_writer(settings)
+    try:
+        known = con.execute(
+            """
+            select 1 from raw.tenants where trim(tenant_id) = $tenant
+            union all
+            (select 1 from raw.event_lines where tenant_id = $tenant limit 1)
+            """,
+            {"tenant": tenant_id},
+        ).fetchall()
+    finally:
+        con.close()
+    if not known:
+        raise MauError(f"no tenant {tenant_id!r} in the warehouse: nothing to erase")
+
+
 def apply_erasures(settings: Settings, requests: list[ErasureRequest]) -> list[Erasure]:
     """Erase every request in one transaction, then scrub the published copy."""
     key = settings.pseudonym_key()

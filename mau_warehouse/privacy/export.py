@@ -17,9 +17,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from mau_warehouse.config import Settings
-from mau_warehouse.errors import MauError
 from mau_warehouse.report import monthly_usage
-from mau_warehouse.warehouse import connect_serving
+from mau_warehouse.warehouse import connect_serving, require_published_tenant
 
 # File stem -> the tenant's rows of a published table ($tenant is bound, never formatted).
 TABLE_QUERIES = {
@@ -49,11 +48,7 @@ def export_tenant(settings: Settings, tenant_id: str, folder: Path | None = None
     folder is replaced whole, so it never mixes two exports."""
     con = connect_serving(settings)
     try:
-        known = con.execute(
-            "select 1 from marts.dim_tenants where tenant_id = $tenant", {"tenant": tenant_id}
-        ).fetchall()
-        if not known:
-            raise MauError(f"no tenant {tenant_id!r} in the published figures")
+        require_published_tenant(con, tenant_id)
         tables = {
             stem: con.execute(sql, {"tenant": tenant_id}).to_arrow_table()
             for stem, sql in TABLE_QUERIES.items()
