@@ -23,12 +23,7 @@ alerts as (
 ),
 
 thresholds as (
-    {%- for threshold in var('alert_thresholds') %}
-        select cast({{ threshold }} as double) as threshold
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ alert_thresholds() }}
 ),
 
 scored as (

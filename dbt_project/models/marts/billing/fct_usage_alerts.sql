@@ -23,12 +23,7 @@ tenants as (
 ),
 
 thresholds as (
-    {%- for threshold in var('alert_thresholds') %}
-        select cast({{ threshold }} as double) as threshold
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ alert_thresholds() }}
 ),
 
 day_thresholds as (

@@ -3,10 +3,7 @@
 with
 
 thresholds as (
-    {% for threshold in var('alert_thresholds') %}
-        select cast({{ threshold }} as double) as threshold
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ alert_thresholds() }}
 ),
 
 final as (

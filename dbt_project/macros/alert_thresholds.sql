@@ -1,0 +1,12 @@
+{#-
+    R12: one row (threshold) per configured alert threshold, from var('alert_thresholds'):
+    the one list that the alerts, their backtest and the dashboards' lines share.
+-#}
+{% macro alert_thresholds() -%}
+    {%- for threshold in var('alert_thresholds') %}
+        select cast({{ threshold }} as double) as threshold
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
