@@ -46,6 +46,9 @@ class DagsterAsset:
 class Suite:
     """What a suite guards; its expectations are built when it is validated.
 
+    `target` is the asset that builds `schema`.`table`, so the suite's Dagster check
+    shows on the table it queries.
+
     Building them imports Great Expectations, which takes seconds: the Dagster
     definitions, loaded by every run, the UI and each sensor tick, list the suites
     as asset checks without paying for it.
@@ -117,7 +120,7 @@ def events_deduplicated_suite() -> Suite:
         name="int_events_deduplicated",
         schema="intermediate",
         table="int_events_deduplicated",
-        target=DbtModel(USAGE_MART),
+        target=DbtModel("int_events_deduplicated"),
         blocking=True,
         build=lambda: (
             _latest_build_unique(
@@ -136,7 +139,7 @@ def person_months_suite() -> Suite:
         name="int_person_months_aggregated",
         schema="intermediate",
         table="int_person_months_aggregated",
-        target=DbtModel(USAGE_MART),
+        target=DbtModel("int_person_months_aggregated"),
         blocking=True,
         build=lambda: (
             _latest_build_unique(
@@ -161,7 +164,7 @@ def file_loads_suite() -> Suite:
         name="file_loads_conservation",
         schema="marts",
         table="fct_file_loads",
-        target=DbtModel(USAGE_MART),
+        target=DbtModel("fct_file_loads"),
         blocking=True,
         build=lambda: (
             _rows(

@@ -1,10 +1,16 @@
 """Great Expectations suites as Dagster asset checks; blocking suites stop what is downstream.
 
-A suite is attached to its target: a dbt model (asset key from the dbt manifest)
-or a plain Dagster asset such as `billing_snapshot`. The suites of one target run
-in one step, with one Great Expectations context and one Data Docs build (GX is
-imported when the step runs, not when the definitions load): each suite is still
-its own asset check, with its own result and metadata.
+Each suite is an asset check of the table it queries: a dbt model (asset key from the
+dbt manifest) or a plain Dagster asset such as `billing_snapshot`. The suites whose
+tables one step builds run together in one step after it, with one Great Expectations
+context and one Data Docs build (GX is imported when the step runs, not when the
+definitions load): each suite is still its own asset check, with its own result and
+metadata.
+
+Dagster only holds back the assets that read a checked asset directly. The dbt models
+downstream of a checked intermediate model are built in the same dbt step, before any
+check has run, so the assets that must wait for every blocking check (the close and
+publishing) depend on `assets_with_blocking_checks()`.
 """
 
 from collections import defaultdict
@@ -54,11 +60,12 @@ def _failure_metadata(failure: Failure) -> dict[str, object]:
     }
 
 
-def _checks_for(asset_key: AssetKey, suites: list[Suite]) -> AssetChecksDefinition:
+def _checks_for(step: str, suites: list[Suite]) -> AssetChecksDefinition:
+    keys = {suite.name: _asset_key(suite.target) for suite in suites}
     specs = [
         AssetCheckSpec(
             name=_check_name(suite),
-            asset=asset_key,
+            asset=keys[suite.name],
             blocking=suite.blocking,
             description=(
                 f"Great Expectations suite '{suite.name}' on {suite.schema}.{suite.table}."
@@ -68,9 +75,9 @@ def _checks_for(asset_key: AssetKey, suites: list[Suite]) -> AssetChecksDefiniti
     ]
 
     @multi_asset_check(
-        name=f"gx_suites_on_{asset_key.path[-1]}",
+        name=f"gx_suites_on_{step}",
         specs=specs,
-        description=f"Great Expectations suites guarding {asset_key.to_user_string()}.",
+        description=f"Great Expectations suites on the tables that {step} builds.",
     )
     def _check(mau_home: MauHome) -> Iterator[AssetCheckResult]:
         from data_quality.validate import run_suites
@@ -79,7 +86,7 @@ def _checks_for(asset_key: AssetKey, suites: list[Suite]) -> AssetChecksDefiniti
         for suite, outcome in zip(suites, run_suites(settings, suites), strict=True):
             record_outcome(settings, outcome)
             yield AssetCheckResult(
-                asset_key=asset_key,
+                asset_key=keys[suite.name],
                 check_name=_check_name(suite),
                 passed=outcome.success,
                 severity=AssetCheckSeverity.ERROR,
@@ -96,8 +103,22 @@ def _checks_for(asset_key: AssetKey, suites: list[Suite]) -> AssetChecksDefiniti
     return _check
 
 
+def _step(target: DbtModel | DagsterAsset) -> str:
+    """The step that builds the target: every dbt model comes from the one dbt step."""
+    match target:
+        case DbtModel():
+            return "dbt_models"
+        case DagsterAsset(key=key):
+            return key
+
+
 def build_checks() -> list[AssetChecksDefinition]:
-    by_target: dict[AssetKey, list[Suite]] = defaultdict(list)
+    by_step: dict[str, list[Suite]] = defaultdict(list)
     for suite in all_suites():
-        by_target[_asset_key(suite.target)].append(suite)
-    return [_checks_for(key, suites) for key, suites in by_target.items()]
+        by_step[_step(suite.target)].append(suite)
+    return [_checks_for(step, suites) for step, suites in by_step.items()]
+
+
+def assets_with_blocking_checks() -> list[AssetKey]:
+    """Assets with a blocking check; an asset that depends on them waits for those checks."""
+    return list(dict.fromkeys(_asset_key(suite.target) for suite in all_suites() if suite.blocking))

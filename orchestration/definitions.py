@@ -3,7 +3,7 @@
 from dagster import Definitions
 
 from orchestration.assets.backfills import landing_day_loads, month_close_requests
-from orchestration.assets.billing import alert_outbox, billing_snapshot
+from orchestration.assets.billing import alert_outbox, billing_snapshot, month_closes
 from orchestration.assets.ingestion import landing_files
 from orchestration.assets.publishing import published_marts
 from orchestration.assets.retention import raw_retention
@@ -20,6 +20,7 @@ defs = Definitions(
         landing_files,
         mau_dbt_models,
         billing_snapshot,
+        month_closes,
         published_marts,
         alert_outbox,
         landing_day_loads,

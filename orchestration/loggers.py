@@ -25,10 +25,11 @@ ENDING_EVENTS = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 
 
 def step_label(step_key: str) -> str:
-    """Plain words for a step: its label, or the table its data-quality checks read."""
+    """Plain words for a step: its label, or what its data-quality checks read."""
     if step_key in STEP_LABELS:
         return STEP_LABELS[step_key]
-    return "data-quality checks on " + step_key.removeprefix("gx_suites_on_")
+    built_by = step_key.removeprefix("gx_suites_on_").replace("_", " ")
+    return f"data-quality checks on the {built_by}"
 
 
 class StepLines(logging.Filter):

@@ -2,27 +2,59 @@
 
 from datetime import UTC, datetime
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
-from dagster_dbt import get_asset_key_for_model
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, asset
+from dagster_dbt import get_asset_key_for_model, get_asset_keys_by_output_name_for_source
 
 from mau_warehouse.billing.close import close_due_months
 from mau_warehouse.notify.alerts import queue_new_alerts
 from mau_warehouse.warehouse import connect_writer
 from orchestration.assets.publishing import published_marts
 from orchestration.assets.transformation import mau_dbt_models
+from orchestration.checks import assets_with_blocking_checks
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
+BILLING_SNAPSHOT = AssetKey("billing_snapshot")
+
+# Written by this module's close (automatic) and by `mau close` or the close_months
+# backfill (by hand); dbt only reads it, so it is a dbt source that no step of the
+# pipeline materializes.
+[MONTH_CLOSES] = [
+    key
+    for key in get_asset_keys_by_output_name_for_source([mau_dbt_models], "billing_state").values()
+    if key.path[-1] == "month_closes"
+]
+month_closes = AssetSpec(
+    key=MONTH_CLOSES,
+    group_name="billing",
+    kinds={"duckdb"},
+    description=(
+        "billing.month_closes: one row per closed tenant-month, closed automatically 72 "
+        "hours after the month ends in the tenant's zone (billing_snapshot) or by hand "
+        "(`mau close`, backfill close_months). A closed month never reopens (R16)."
+    ),
+)
+
 
 @asset(
-    deps=[get_asset_key_for_model([mau_dbt_models], "fct_tenant_monthly_usage")],
+    key=BILLING_SNAPSHOT,
+    # Every blocking check but its own, which reads what this step froze: a failing one
+    # leaves the month open rather than freezing figures nobody verified.
+    deps=list(
+        dict.fromkeys(
+            [
+                get_asset_key_for_model([mau_dbt_models], "fct_tenant_monthly_usage"),
+                *(key for key in assets_with_blocking_checks() if key != BILLING_SNAPSHOT),
+            ]
+        )
+    ),
     group_name="billing",
     retry_policy=transient_retry,
     kinds={"duckdb"},
     description=(
         "Closes tenant-months 72 hours after they end in the tenant's zone, or when "
         "closed by hand, and freezes their figures in billing.monthly_usage_snapshot "
-        "(insert only, R16). Runs only after the blocking checks on the usage mart passed."
+        "(insert only, R16). Runs only after the blocking checks upstream passed."
     ),
 )
 def billing_snapshot(context: AssetExecutionContext, mau_home: MauHome) -> MaterializeResult:

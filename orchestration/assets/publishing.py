@@ -1,10 +1,11 @@
 """Publishing: the marts are copied to the read-only serving file after every check passed."""
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
 from mau_warehouse.warehouse import connect_writer, publish
 from orchestration.assets.transformation import mau_dbt_models
+from orchestration.checks import assets_with_blocking_checks
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
@@ -29,10 +30,17 @@ PUBLISHED_MARTS = (
 
 
 @asset(
-    deps=[
-        *(get_asset_key_for_model([mau_dbt_models], name) for name in PUBLISHED_MARTS),
-        "billing_snapshot",
-    ],
+    # The checked intermediate models are deps too, so that their blocking checks hold
+    # publication back (orchestration/checks.py says why).
+    deps=list(
+        dict.fromkeys(
+            [
+                *(get_asset_key_for_model([mau_dbt_models], name) for name in PUBLISHED_MARTS),
+                AssetKey("billing_snapshot"),
+                *assets_with_blocking_checks(),
+            ]
+        )
+    ),
     group_name="serving",
     retry_policy=transient_retry,
     kinds={"duckdb"},

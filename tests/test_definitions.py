@@ -1,0 +1,78 @@
+"""The Dagster definitions load and say what they are: the UI shows every asset, check,
+job, schedule and sensor with a group and a description, and each data-quality check on
+the table it queries. Nothing runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dagster import AssetKey, Definitions
+from dagster_dbt import get_asset_key_for_model
+
+from data_quality.suites import all_suites
+from orchestration.assets.billing import BILLING_SNAPSHOT
+from orchestration.assets.ingestion import RAW_TABLES
+from orchestration.assets.transformation import mau_dbt_models
+from orchestration.dbt_project import dbt_project
+from orchestration.definitions import defs
+
+
+@pytest.fixture(scope="module")
+def definitions() -> Definitions:
+    Definitions.validate_loadable(defs)
+    return defs
+
+
+def test_every_asset_has_a_group_and_a_description(definitions: Definitions) -> None:
+    graph = definitions.resolve_asset_graph()
+    nodes = [graph.get(key) for key in graph.get_all_asset_keys()]
+    assert nodes
+    # Dagster puts an asset without a group in "default".
+    assert [n.key for n in nodes if not n.group_name or n.group_name == "default"] == []
+    assert [n.key for n in nodes if not (n.description or "").strip()] == []
+
+
+def test_every_check_job_schedule_and_sensor_has_a_description(definitions: Definitions) -> None:
+    graph = definitions.resolve_asset_graph()
+    checks = {key: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    assert checks
+    assert [key for key, spec in checks.items() if not (spec.description or "").strip()] == []
+
+    jobs = [definitions.resolve_job_def(job.name) for job in definitions.jobs or []]
+    schedules = list(definitions.schedules or [])
+    sensors = list(definitions.sensors or [])
+    assert jobs and schedules and sensors
+    described = [*jobs, *schedules, *sensors]
+    assert [item.name for item in described if not (item.description or "").strip()] == []
+
+
+@pytest.fixture(scope="module")
+def dbt_tables() -> dict[AssetKey, tuple[str, str]]:
+    """The warehouse table (schema, name) of each dbt model's asset, from the manifest."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return {
+        get_asset_key_for_model([mau_dbt_models], node["name"]): (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+
+
+def table_of(key: AssetKey, dbt_tables: dict[AssetKey, tuple[str, str]]) -> tuple[str, str]:
+    """The warehouse table (schema, name) that an asset writes."""
+    if key == BILLING_SNAPSHOT:
+        return ("billing", "monthly_usage_snapshot")
+    if tuple(key.path) in RAW_TABLES:
+        return ("raw", key.path[-1])
+    return dbt_tables[key]
+
+
+def test_each_check_hangs_on_the_table_its_suite_queries(
+    definitions: Definitions, dbt_tables: dict[AssetKey, tuple[str, str]]
+) -> None:
+    checked = {
+        check.name: table_of(check.asset_key, dbt_tables)
+        for check in definitions.resolve_asset_graph().asset_check_keys
+    }
+    suites = {f"gx_{suite.name}": (suite.schema, suite.table) for suite in all_suites()}
+    assert checked == suites
