@@ -20,10 +20,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
-# R12 status thresholds, as fractions of mau_limit: the defaults of the dbt vars
-# `approaching_threshold` and `over_threshold` (dbt_project.yml).
-APPROACHING_THRESHOLD = 0.8
-OVER_THRESHOLD = 1.0
+
+def status_thresholds() -> tuple[float, float]:
+    """R12's status bands as fractions of mau_limit, read from the dbt vars
+    `approaching_threshold` and `over_threshold` (dbt_project.yml) that the models use,
+    so that the check and the mart cannot disagree on where a band starts."""
+    import yaml
+
+    from mau_warehouse.config import DBT_PROJECT_DIR
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    return float(project["vars"]["approaching_threshold"]), float(project["vars"]["over_threshold"])
+
 
 USAGE_MART = "fct_tenant_monthly_usage"
 
@@ -493,6 +501,7 @@ def reconciliation_suite() -> Suite:
 
 def billing_suite() -> Suite:
     """What an invoice reads from the usage mart: limits, status, overage, attribution."""
+    approaching, over = status_thresholds()
     return Suite(
         name="usage_billing",
         schema="marts",
@@ -538,9 +547,9 @@ def billing_suite() -> Suite:
                             -- a zero limit is over as soon as anybody is active
                             when mau_limit = 0 and mau > 0 then 'over'
                             when mau_limit = 0 then 'ok'
-                            when cast(mau as double) / mau_limit > {OVER_THRESHOLD}
+                            when cast(mau as double) / mau_limit > {over}
                                 then 'over'
-                            when cast(mau as double) / mau_limit >= {APPROACHING_THRESHOLD}
+                            when cast(mau as double) / mau_limit >= {approaching}
                                 then 'approaching'
                             else 'ok'
                         end as expected_status
@@ -548,8 +557,8 @@ def billing_suite() -> Suite:
                 )
                 where status is distinct from expected_status
                 """,
-                f"R12: status agrees with utilization: ok below {APPROACHING_THRESHOLD:.0%}, "
-                f"approaching from {APPROACHING_THRESHOLD:.0%} to {OVER_THRESHOLD:.0%} "
+                f"R12: status agrees with utilization: ok below {approaching:.0%}, "
+                f"approaching from {approaching:.0%} to {over:.0%} "
                 "inclusive, over above; unlimited without a limit, no_plan without a plan.",
             ),
             _rows(
