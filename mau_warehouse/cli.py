@@ -351,9 +351,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> None:
 def _require_published_tenant(settings: Settings, tenant_id: str) -> None:
     from mau_warehouse.warehouse import connect_serving, require_published_tenant
 
-    if not settings.serving_path.exists():
-        raise MauError("no published figures yet: run `mau run` (or `mau demo`) first")
-    con = connect_serving(settings)
+    con = connect_serving(settings)  # one line when nothing is published yet
     try:
         require_published_tenant(con, tenant_id)
     finally:

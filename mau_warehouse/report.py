@@ -171,7 +171,12 @@ def _table_value(name: str, row: dict[str, object]) -> object:
 
 
 # The few columns a glance needs (`mau demo`): usage against the limit and where it heads.
-SUMMARY_NAMES = {"tenant_id", "mau", "mau_limit", "utilization", "status"} | {
+SUMMARY_NAMES = {
+    "tenant_id",
+    "mau",
+    "mau_limit",
+    "utilization",
+    "status",
     "projected_mau",
     "projected_status",
 }

@@ -47,24 +47,14 @@ projected as (
     select
         tenant_months.*,
         latest_days.activity_date as projected_on,
-        case
-            when tenant_months.is_month_ended then tenant_months.mau
-            when latest_days.projected_mau is null then tenant_months.mau
-            when latest_days.projected_mau < tenant_months.mau then tenant_months.mau
-            else latest_days.projected_mau
-        end as projected_mau,
-        case
-            when tenant_months.is_month_ended then tenant_months.mau
-            when latest_days.projected_mau_low is null then tenant_months.mau
-            when latest_days.projected_mau_low < tenant_months.mau then tenant_months.mau
-            else latest_days.projected_mau_low
-        end as projected_mau_low,
-        case
-            when tenant_months.is_month_ended then tenant_months.mau
-            when latest_days.projected_mau_high is null then tenant_months.mau
-            when latest_days.projected_mau_high < tenant_months.mau then tenant_months.mau
-            else latest_days.projected_mau_high
-        end as projected_mau_high,
+        -- an ended month's projection and bounds are its MAU; an open month's never fall
+        -- below the MAU counted so far
+        {%- for column in ['projected_mau', 'projected_mau_low', 'projected_mau_high'] %}
+            case
+                when tenant_months.is_month_ended then tenant_months.mau
+                else greatest(coalesce(latest_days.{{ column }}, tenant_months.mau), tenant_months.mau)
+            end as {{ column }},
+        {%- endfor %}
         case
             when tenant_months.is_month_ended then 'final'
             else coalesce(latest_days.projection_method, 'final')
