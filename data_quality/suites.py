@@ -5,9 +5,10 @@ query stands for it), the Dagster asset its check is attached to, and whether a
 failure blocks what comes downstream. Every expectation cites the rule of SPEC
 §3 it protects, so a failing check says which promise was broken.
 
-Checks that read an intermediate table or span several tables are attached to
-the mart they protect: dbt builds every model in one Dagster step, so only a
-check on the usage mart can hold back the billing snapshot and publication.
+A suite never repeats a dbt test: grains, non-null columns and rules within a row
+are dbt tests of the models, which fail the dbt step before any suite runs. The
+suites hold what those do not: rules across rows and tables, the independent
+recount, and the fingerprints of the frozen snapshots.
 """
 
 from __future__ import annotations
@@ -92,75 +93,6 @@ def _rows(query: str, description: str) -> Expectation:
     )
 
 
-# The keys written by the latest build of an incremental model (dbt stamps its rows
-# with the run's start) must occur once in the whole table: a replaced row left
-# behind would count twice. Only those keys are probed, so the check costs about the
-# same whatever the history (SPEC §6).
-LATEST_BUILD_DUPLICATES = """
-with
-rows as (
-    select * from {{batch}}
-),
-latest_keys as (
-    select distinct {keys}
-    from rows
-    where _built_at = (
-        select max(built_at)
-        from intermediate.incremental_build_stamps
-        where model_name = '{stamped_by}'
-    )
-)
-select {keys}, count(*) as row_count
-from rows
-where ({keys}) in (select {keys} from latest_keys)
-group by {keys}
-having count(*) > 1
-"""
-
-
-def _latest_build_unique(keys: str, stamped_by: str, description: str) -> Expectation:
-    return _rows(LATEST_BUILD_DUPLICATES.format(keys=keys, stamped_by=stamped_by), description)
-
-
-def events_deduplicated_suite() -> Suite:
-    """The winning copy of every event, which all counting starts from (R2)."""
-    return Suite(
-        name="int_events_deduplicated",
-        schema="intermediate",
-        table="int_events_deduplicated",
-        target=DbtModel("int_events_deduplicated"),
-        blocking=True,
-        build=lambda: (
-            _latest_build_unique(
-                "tenant_id, event_id",
-                "int_event_lines_ranked",
-                "R2: one winning copy per (tenant_id, event_id); later copies are "
-                "duplicates and never count (every event ranked by the latest build).",
-            ),
-        ),
-    )
-
-
-def person_months_suite() -> Suite:
-    """Persons active in a month, the rows MAU is a count of (R7, R8)."""
-    return Suite(
-        name="int_person_months_aggregated",
-        schema="intermediate",
-        table="int_person_months_aggregated",
-        target=DbtModel("int_person_months_aggregated"),
-        blocking=True,
-        build=lambda: (
-            _latest_build_unique(
-                "tenant_id, activity_month, person_kind, person_id",
-                "int_person_months_aggregated",
-                "R7, R8: one row per tenant, activity month and person, so that a "
-                "person is counted once however many events they had (every "
-                "tenant-month recounted by the latest build).",
-            ),
-        ),
-    )
-
-
 def file_loads_suite() -> Suite:
     """Per-file line conservation (R1): nothing a file brought was lost or counted twice."""
     loaded_event_files = "from {batch} where file_kind = 'events' and load_status = 'loaded'"
@@ -212,7 +144,12 @@ def file_loads_suite() -> Suite:
 
 
 def usage_suite() -> Suite:
-    """Grain and internal consistency of the tenant × month usage mart (R8–R10)."""
+    """Rules of the tenant × month usage mart that span rows (R10).
+
+    The mart's grain, its non-null MAU and the rules within a row (R8, R9, R10's
+    identified_mau ≤ known_users) are dbt tests of the model (its contract and
+    `_usage__models.yml`): they fail the dbt step itself, so they are not repeated here.
+    """
     return Suite(
         name="fct_tenant_monthly_usage",
         schema="marts",
@@ -220,31 +157,6 @@ def usage_suite() -> Suite:
         target=DbtModel(USAGE_MART),
         blocking=True,
         build=lambda: (
-            _gx().expectations.ExpectCompoundColumnsToBeUnique(
-                column_list=["tenant_id", "month"],
-                description="R8: one row per tenant and month, so no month is billed twice.",
-            ),
-            _gx().expectations.ExpectColumnValuesToNotBeNull(
-                column="mau", description="R8: every tenant-month has a MAU figure."
-            ),
-            _rows(
-                """
-                select tenant_id, month, mau, identified_mau, anonymous_mau
-                from {batch}
-                where identified_mau + anonymous_mau is distinct from mau
-                """,
-                "R8: identified_mau + anonymous_mau = mau.",
-            ),
-            _rows(
-                """
-                select tenant_id, month, mau, mobile_mau, desktop_mau, tablet_mau
-                from {batch}
-                where greatest(mobile_mau, desktop_mau, tablet_mau) > mau
-                    or mau > mobile_mau + desktop_mau + tablet_mau
-                """,
-                "R9: each device segment ≤ mau ≤ mobile_mau + desktop_mau + tablet_mau "
-                "(a person seen on two classes counts in both, nobody in none).",
-            ),
             _rows(
                 """
                 select tenant_id, month, known_users, previous_month, previous_known_users
@@ -263,14 +175,6 @@ def usage_suite() -> Suite:
                 """,
                 "R10: known_users never decreases from one month to the next of a tenant.",
             ),
-            _rows(
-                """
-                select tenant_id, month, identified_mau, known_users
-                from {batch}
-                where identified_mau > known_users
-                """,
-                "R10: every user active in a month is a known user (identified_mau ≤ known_users).",
-            ),
         ),
     )
 
@@ -279,15 +183,20 @@ def usage_suite() -> Suite:
 # a bug in the dbt models cannot also hide itself here. Elapsed time is added in
 # microseconds (an interval of days would be added in the session's calendar).
 # Tenants absent from the tenants export are left out (R18): they are not billed.
-# The recount covers every tenant-month that is not closed yet (R16), after each
-# tenant's last closed month: closed months are frozen in the billing snapshot and
-# guarded by its fingerprints, so the cost of a check follows the open months, not
-# the history (SPEC §6). Events received after their month's close time are late
-# adjustments, not counted (R16). Lines are picked by their own event time with a day of
-# margin on each side of the tenant's window (time zones are within ±14 hours of
-# UTC), then every copy of a picked event is ranked; the links of the anonymous ids
-# seen come from the whole history. The CTEs read more than once are materialized
-# once (DuckDB would otherwise plan them again at every reference).
+#
+# Scope (data_quality/recount_scope.py): the run's plan names the loads already
+# recounted (`since_load_id`). The tenant-months in scope
+# are those the newer lines can change (their own months, and the open months of the
+# anonymous ids they link to a user, R7), every month the close step is about to
+# freeze (R16) and the months of a hand close; a plan without `since_load_id` takes
+# every open tenant-month. Closed months are frozen in the billing snapshot and guarded
+# by its fingerprints, so the recount never goes back before a tenant's last close.
+# An event's local month is the UTC month of its event time a day earlier or a day
+# later (zones are within ±14 hours of UTC), so lines are picked by those two months;
+# then every copy of a picked event is ranked. Whether a line's user agent is a bot's
+# is decided once per distinct agent, and rows carry only the columns the count needs,
+# so the windows sort narrow rows (SPEC §6). The CTEs read more than once are
+# materialized once (DuckDB would otherwise plan them again at every reference).
 RECOUNT_QUERY = """
 with
 usage as (
@@ -299,11 +208,17 @@ tenants as (
 closes as (
     select * from staging.stg_billing_state__month_closes
 ),
+plan as (
+    select cast({since_load_id} as integer) as since_load_id
+),
 tenant_windows as materialized (
     select
         tenants.tenant_id,
         tenants.billing_timezone,
-        max(closes.month_start) as last_closed_month
+        max(closes.month_start) as last_closed_month,
+        -- lines from a day before the month after the last close can be in that month
+        cast(max(closes.month_start) as timestamptz) + interval 1 month - interval 1 day
+            as window_starts_at
     from tenants
     left join closes
         on tenants.tenant_id = closes.tenant_id
@@ -327,23 +242,98 @@ lines as (
             else occurred_at
         end as event_time
     from staging.stg_sdk__event_lines
+    where tenant_id in (select tenant_id from tenant_windows)
 ),
-window_keys as (
-    select distinct lines.tenant_id, lines.event_id
-    from lines
+line_months as (
+    -- the two months a line's local month is one of (R5), from the month after the
+    -- tenant, on (UTC wall-clock arithmetic: no time zone at every line)
+    select
+        lines.*,
+        cast(date_trunc('month', lines.utc_time - interval 1 day) as date) as month_before,
+        cast(date_trunc('month', lines.utc_time + interval 1 day) as date) as month_after
+    from (select *, make_timestamp(epoch_us(event_time)) as utc_time from lines) as lines
     inner join tenant_windows
         on lines.tenant_id = tenant_windows.tenant_id
-    where tenant_windows.last_closed_month is null
-        or lines.event_time >= cast(tenant_windows.last_closed_month as timestamptz)
-            + interval 1 month - interval 1 day
+    where tenant_windows.window_starts_at is null
+        or lines.event_time >= tenant_windows.window_starts_at
+),
+new_lines as (
+    select *
+    from line_months
+    where load_id > coalesce((select since_load_id from plan), -1)
+),
+linked_anonymous_ids as (
+    -- R7: a new line with both ids may stitch the id's events in other open months
+    select distinct tenant_id, anonymous_pseudonym
+    from new_lines
+    where user_pseudonym is not null and anonymous_pseudonym is not null
+),
+scope as materialized (
+    select tenant_id, month_before as month from new_lines
+    union
+    select tenant_id, month_after from new_lines
+    union
+    select line_months.tenant_id, unnest([line_months.month_before, line_months.month_after])
+    from line_months
+    where (line_months.tenant_id, line_months.anonymous_pseudonym)
+        in (select tenant_id, anonymous_pseudonym from linked_anonymous_ids)
+    union
+    select tenant_id, month
+    from usage
+    where not is_closed
+        and (
+            (select since_load_id from plan) is null
+            -- R16: what the close step will freeze in this run is recounted first
+            or closes_at <= now() + interval 1 hour
+            or month in (select month from billing.close_requests)
+        )
+),
+window_keys as (
+    select distinct line_months.tenant_id, line_months.event_id
+    from line_months
+    where (line_months.tenant_id, line_months.month_before) in (select tenant_id, month from scope)
+        or (line_months.tenant_id, line_months.month_after) in (select tenant_id, month from scope)
+),
+agents as (
+    select distinct user_agent from lines where user_agent is not null
+),
+bot_agents as materialized (
+    -- R4, decided once per distinct user agent
+    select agents.user_agent
+    from agents
+    where exists (
+        select 1
+        from reference.bot_user_agent_patterns as bots
+        where contains(lower(agents.user_agent), lower(bots.pattern))
+    )
+),
+ranked_lines as (
+    -- only what the count needs, so the windows below sort narrow rows
+    select
+        lines.tenant_id,
+        lines.event_id,
+        lines.load_id,
+        lines.line_number,
+        lines.received_at,
+        lines.user_pseudonym,
+        lines.anonymous_pseudonym,
+        lines.event_time,
+        lines.is_preview or bot_agents.user_agent is not null as is_excluded
+    from lines
+    left join bot_agents
+        on lines.user_agent = bot_agents.user_agent
 ),
 window_events as materialized (
-    select lines.*
-    from lines
-    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from window_keys)
+    select ranked_lines.*
+    from ranked_lines
+    where (ranked_lines.tenant_id, ranked_lines.event_id)
+        in (select tenant_id, event_id from window_keys)
     qualify row_number() over (
-        partition by lines.tenant_id, lines.event_id
-        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
+        partition by ranked_lines.tenant_id, ranked_lines.event_id
+        order by
+            ranked_lines.received_at asc nulls last,
+            ranked_lines.load_id asc,
+            ranked_lines.line_number asc
     ) = 1
 ),
 window_anonymous_ids as (
@@ -359,12 +349,16 @@ linking_keys as (
             in (select tenant_id, anonymous_pseudonym from window_anonymous_ids)
 ),
 linking_events as (
-    select lines.*
-    from lines
-    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from linking_keys)
+    select ranked_lines.*
+    from ranked_lines
+    where (ranked_lines.tenant_id, ranked_lines.event_id)
+        in (select tenant_id, event_id from linking_keys)
     qualify row_number() over (
-        partition by lines.tenant_id, lines.event_id
-        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
+        partition by ranked_lines.tenant_id, ranked_lines.event_id
+        order by
+            ranked_lines.received_at asc nulls last,
+            ranked_lines.load_id asc,
+            ranked_lines.line_number asc
     ) = 1
 ),
 links as materialized (
@@ -420,17 +414,12 @@ counted as (
     left join usage as month_close
         on window_events.tenant_id = month_close.tenant_id
         and month_starts.month = month_close.month
-    where not window_events.is_preview
+    where not window_events.is_excluded
         -- R16: an event received after its month's close time is a late adjustment,
         -- never counted (the close time is the mart's, pinned by its own unit test)
         and not coalesce(
             coalesce(window_events.received_at, window_events.event_time) > month_close.closes_at,
             false
-        )
-        and not exists (
-            select 1
-            from reference.bot_user_agent_patterns as bots
-            where contains(lower(window_events.user_agent), lower(bots.pattern))
         )
 ),
 recount as materialized (
@@ -444,6 +433,7 @@ recount as materialized (
     inner join tenant_windows
         on counted.tenant_id = tenant_windows.tenant_id
     where counted.month > coalesce(tenant_windows.last_closed_month, date '1900-01-01')
+        and (counted.tenant_id, counted.month) in (select tenant_id, month from scope)
         and not exists (
             select 1 from closes
             where closes.tenant_id = counted.tenant_id and closes.month_start = counted.month
@@ -457,6 +447,7 @@ open_usage as (
         on usage.tenant_id = tenant_windows.tenant_id
     where usage.month > coalesce(tenant_windows.last_closed_month, date '1900-01-01')
         and not usage.is_closed
+        and (usage.tenant_id, usage.month) in (select tenant_id, month from scope)
 )
 select
     coalesce(open_usage.tenant_id, recount.tenant_id) as tenant_id,
@@ -477,18 +468,24 @@ where open_usage.mau is distinct from coalesce(recount.mau, 0)
 """
 
 
-def reconciliation_suite() -> Suite:
-    """The usage mart against an independent recount from the staged events."""
+RECONCILIATION = "usage_reconciliation"
+
+
+def reconciliation_suite(since_load_id: int | None = None) -> Suite:
+    """The usage mart against an independent recount from the staged events: of every
+    open tenant-month, or of those that lines loaded after `since_load_id` can change."""
+    since = "null" if since_load_id is None else str(int(since_load_id))
     return Suite(
-        name="usage_reconciliation",
+        name=RECONCILIATION,
         schema="marts",
         table="fct_tenant_monthly_usage",
         target=DbtModel(USAGE_MART),
         blocking=True,
         build=lambda: (
             _rows(
-                RECOUNT_QUERY,
-                "R2, R4–R8, R18: for every month not closed yet, mau, identified_mau and "
+                RECOUNT_QUERY.replace("{since_load_id}", since),
+                "R2, R4–R8, R18: for every month not closed yet (or those this run's "
+                "lines can change, and those about to close), mau, identified_mau and "
                 "anonymous_mau equal an independent recount from staging.stg_sdk__event_lines "
                 "(first received copy, event time with clock skew removed, month in the "
                 "tenant's zone, previews and bots excluded, events received after the "
@@ -607,8 +604,6 @@ def snapshot_suite() -> Suite:
 
 def all_suites() -> list[Suite]:
     return [
-        events_deduplicated_suite(),
-        person_months_suite(),
         file_loads_suite(),
         usage_suite(),
         reconciliation_suite(),

@@ -100,12 +100,24 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> None:
         print(line + (f" ({reasons})" if reasons else "") + (f" {r.error}" if r.error else ""))
 
 
-def _run_pipeline(settings: Settings, *, full_refresh: bool = False, verbose: bool = False) -> None:
+def _run_pipeline(
+    settings: Settings,
+    *,
+    full_refresh: bool = False,
+    full_recount: bool = False,
+    verbose: bool = False,
+) -> None:
     """A pipeline run, one line per step, then a short summary. Files that could not be
     read are bad input (SPEC §5): the run published what it could, and exits non-zero."""
     from mau_warehouse.pipeline import run_pipeline
 
-    summary = run_pipeline(settings, full_refresh=full_refresh, verbose=verbose, progress=_say)
+    summary = run_pipeline(
+        settings,
+        full_refresh=full_refresh,
+        full_recount=full_recount,
+        verbose=verbose,
+        progress=_say,
+    )
     for line in summary.lines():
         _say(line)
     if summary.unreadable_files:
@@ -116,7 +128,12 @@ def _run_pipeline(settings: Settings, *, full_refresh: bool = False, verbose: bo
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> None:
-    _run_pipeline(settings, full_refresh=args.full_refresh, verbose=args.verbose)
+    _run_pipeline(
+        settings,
+        full_refresh=args.full_refresh,
+        full_recount=args.full_recount,
+        verbose=args.verbose,
+    )
     _say("run succeeded: figures published")
 
 
@@ -441,7 +458,13 @@ def build_parser() -> OneLineParser:
         "--full-refresh",
         action="store_true",
         help="rebuild every model from the raw layer instead of adding what changed "
-        "(after a change of the bot list or of the models)",
+        "(after a change of the bot list or of the models); recounts every open month too",
+    )
+    run.add_argument(
+        "--full-recount",
+        action="store_true",
+        help="check every open tenant-month against the independent recount, not only "
+        "those this run's lines changed (also MAU_FULL_RECOUNT=1)",
     )
     run.add_argument(
         "--verbose", action="store_true", help="show Dagster's and dbt's logs as the run goes"

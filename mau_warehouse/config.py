@@ -30,6 +30,8 @@ class Settings:
     home: Path
     duckdb_memory_limit: str
     duckdb_threads: int | None
+    # Recount every open tenant-month on every run, not only what changed (MAU_FULL_RECOUNT)
+    full_recount: bool = False
 
     @property
     def landing_dir(self) -> Path:
@@ -185,4 +187,5 @@ def load_settings(home: str | Path | None = None) -> Settings:
         # for Python and Arrow under the 2 GiB peak of SPEC §6.
         duckdb_memory_limit=os.environ.get("MAU_DUCKDB_MEMORY_LIMIT", "1GB"),
         duckdb_threads=thread_count,
+        full_recount=os.environ.get("MAU_FULL_RECOUNT", "") not in ("", "0", "false"),
     )

@@ -85,13 +85,16 @@ def run_pipeline(
     settings: Settings,
     *,
     full_refresh: bool = False,
+    full_recount: bool = False,
     verbose: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Execute the pipeline job, then deliver the alerts it queued (R12, R13); raise a
     one-line MauError naming the failed steps.
 
-    full_refresh rebuilds the incremental dbt models from the raw layer (SPEC §6).
+    full_refresh rebuilds the incremental dbt models from the raw layer (SPEC §6), and
+    with full_recount checks every open tenant-month against the independent recount,
+    not only what this run changed (data_quality/recount_scope.py).
     Without verbose, Dagster's and dbt's logs go to a file under MAU_HOME/logs and the
     terminal shows one line per finished step.
     """
@@ -121,7 +124,12 @@ def run_pipeline(
             raise_on_error=False,
             run_config={
                 "loggers": loggers,
-                "ops": {"mau_dbt_models": {"config": {"full_refresh": full_refresh}}},
+                "ops": {
+                    "mau_dbt_models": {"config": {"full_refresh": full_refresh}},
+                    "gx_suites_on_dbt_models": {
+                        "config": {"full_recount": full_recount or full_refresh}
+                    },
+                },
             },
         )
     logs = f"see {log_file} or `mau ui`" if log_file else "see `mau ui`"

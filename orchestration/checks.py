@@ -22,14 +22,23 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
+    Config,
     MetadataValue,
     multi_asset_check,
 )
 from dagster_dbt import get_asset_key_for_model
 
 from data_quality.outcomes import Failure, data_docs_url
+from data_quality.recount_scope import RecountPlan, plan_recount, record_recount
 from data_quality.status import record_outcome
-from data_quality.suites import DagsterAsset, DbtModel, Suite, all_suites
+from data_quality.suites import (
+    RECONCILIATION,
+    DagsterAsset,
+    DbtModel,
+    Suite,
+    all_suites,
+    reconciliation_suite,
+)
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.resources import MauHome
 
@@ -60,6 +69,24 @@ def _failure_metadata(failure: Failure) -> dict[str, object]:
     }
 
 
+class ChecksConfig(Config):
+    """Run configuration of a checks step (the launchpad shows it)."""
+
+    full_recount: bool = False
+    """Recount every open tenant-month, not only what this run's lines changed
+    (data_quality/recount_scope.py); MAU_FULL_RECOUNT=1 asks for it on every run."""
+
+
+def _scoped(suites: list[Suite], plan: RecountPlan | None) -> list[Suite]:
+    """The suites, with the recount limited to the plan's tenant-months."""
+    if plan is None:
+        return suites
+    return [
+        reconciliation_suite(plan.since_load_id) if suite.name == RECONCILIATION else suite
+        for suite in suites
+    ]
+
+
 def _checks_for(step: str, suites: list[Suite]) -> AssetChecksDefinition:
     keys = {suite.name: _asset_key(suite.target) for suite in suites}
     specs = [
@@ -79,12 +106,20 @@ def _checks_for(step: str, suites: list[Suite]) -> AssetChecksDefinition:
         specs=specs,
         description=f"Great Expectations suites on the tables that {step} builds.",
     )
-    def _check(mau_home: MauHome) -> Iterator[AssetCheckResult]:
+    def _check(mau_home: MauHome, config: ChecksConfig) -> Iterator[AssetCheckResult]:
         from data_quality.validate import run_suites
 
         settings = mau_home.settings()
-        for suite, outcome in zip(suites, run_suites(settings, suites), strict=True):
+        plan = None
+        if any(suite.name == RECONCILIATION for suite in suites):
+            plan = plan_recount(settings, full=config.full_recount or settings.full_recount)
+        outcomes = run_suites(settings, _scoped(suites, plan))
+        for suite, outcome in zip(suites, outcomes, strict=True):
             record_outcome(settings, outcome)
+            scope = {}
+            if plan is not None and suite.name == RECONCILIATION:
+                record_recount(settings, plan, passed=outcome.success)
+                scope = {"recounted": plan.describe()}
             yield AssetCheckResult(
                 asset_key=keys[suite.name],
                 check_name=_check_name(suite),
@@ -97,6 +132,7 @@ def _checks_for(step: str, suites: list[Suite]) -> AssetChecksDefinition:
                         [_failure_metadata(failure) for failure in outcome.failures]
                     ),
                     "data_docs": MetadataValue.url(data_docs_url(settings)),
+                    **scope,
                 },
             )
 

@@ -89,21 +89,23 @@ def test_clean_warehouse_passes_every_suite_and_builds_data_docs(warehouse: Sett
         assert suite.name in page
 
 
-def test_duplicated_usage_row_fails_the_grain_naming_tenant_and_month(
-    warehouse: Settings,
-) -> None:
-    tenant_id, month = busiest_tenant_month(warehouse)
+def test_known_users_that_decrease_fail_r10_naming_tenant_and_month(warehouse: Settings) -> None:
+    [(tenant_id, month)] = execute(
+        warehouse,
+        "select tenant_id, strftime(month, '%Y-%m-%d') from marts.fct_tenant_monthly_usage "
+        "where known_users > 0 order by month desc, tenant_id limit 1",
+    )
     execute(
         warehouse,
-        "insert into marts.fct_tenant_monthly_usage "
-        "select * from marts.fct_tenant_monthly_usage "
+        "update marts.fct_tenant_monthly_usage set known_users = 0 "
         f"where tenant_id = '{tenant_id}' and month = '{month}'",
     )
 
-    failure = only_failure(run_suite(warehouse, usage_suite()), "one row per tenant and month")
+    failure = only_failure(run_suite(warehouse, usage_suite()), "R10")
 
-    assert failure.expectation == "expect_compound_columns_to_be_unique"
-    assert {"tenant_id": tenant_id, "month": month} in failure.unexpected
+    [row] = failure.unexpected
+    assert (row["tenant_id"], str(row["month"])) == (tenant_id, month)
+    assert row["known_users"] == 0 < row["previous_known_users"]
 
 
 def test_overage_that_disagrees_with_the_limit_fails_billing(warehouse: Settings) -> None:
@@ -158,6 +160,69 @@ def test_mau_off_by_one_fails_the_independent_recount(warehouse: Settings) -> No
     assert (row["mau"], row["recounted_mau"]) == (mau, mau - 1)
 
 
+def test_recount_of_what_changed_covers_new_lines_and_months_due_to_close(
+    warehouse: Settings,
+) -> None:
+    # An open month that the mart counts as empty; a line loaded after the plan's
+    # watermark lands in it, and the mart was not rebuilt: its figure is now wrong.
+    tenant_id, month = busiest_tenant_month(warehouse, open_only=True)
+    [(latest,)] = execute(warehouse, "select max(load_id) from raw.load_ledger")
+    execute(
+        warehouse,
+        f"""
+        insert into raw.event_lines
+        select * replace (
+            {latest + 1} as load_id,
+            'recount-probe' as event_id,
+            timestamptz '{month} 12:00:00+00' + interval 2 day as occurred_at,
+            null as sent_at,
+            null as received_at,
+            null as user_agent
+        )
+        from raw.event_lines
+        where tenant_id = '{tenant_id}' and user_pseudonym is not null and not is_preview
+        limit 1
+        """,
+    )
+
+    failure = only_failure(run_suite(warehouse, reconciliation_suite(latest)), "recount")
+    [row] = failure.unexpected
+    assert (row["tenant_id"], str(row["month"])) == (tenant_id, month)
+    assert (row["mau"], row["recounted_mau"]) == (0, 1)
+
+    # Recounted through that load, the month is out of scope until it is due to close...
+    assert run_suite(warehouse, reconciliation_suite(latest + 1)).success
+    # ...and in scope again once the close step is about to freeze it (R16).
+    execute(
+        warehouse,
+        "update marts.fct_tenant_monthly_usage set closes_at = now() - interval 1 hour "
+        f"where tenant_id = '{tenant_id}' and month = '{month}'",
+    )
+    assert not run_suite(warehouse, reconciliation_suite(latest + 1)).success
+
+
+def test_recount_plan_starts_after_the_last_passing_recount(warehouse: Settings) -> None:
+    from data_quality.recount_scope import plan_recount, record_recount
+
+    # The published run recounted everything open and passed: nothing new since.
+    [(latest,)] = execute(warehouse, "select max(load_id) from raw.load_ledger")
+    plan = plan_recount(warehouse, full=False)
+    assert (plan.since_load_id, plan.through_load_id) == (latest, latest)
+    record_recount(warehouse, plan, passed=False)
+    assert plan_recount(warehouse, full=False).since_load_id == latest  # a failure moves nothing
+    assert plan_recount(warehouse, full=True).reason == "asked for"
+
+    # Lines removed after the last passing recount: everything open again (R17).
+    execute(
+        warehouse,
+        "insert into raw.line_removals values (1, 1, 'event', 'erasure', 'r-1', now())",
+    )
+    assert plan_recount(warehouse, full=False).reason == "lines were removed (R17)"
+
+    execute(warehouse, "delete from quality.recount_plans")
+    assert plan_recount(warehouse, full=False).reason == "no recount has passed yet"
+
+
 def test_edited_snapshot_figures_fail_the_fingerprint(warehouse: Settings) -> None:
     tenant_id, month = busiest_tenant_month(warehouse)
     # Freeze the month as the close step would (unless the run already did), then
@@ -195,7 +260,7 @@ def test_edited_snapshot_figures_fail_the_fingerprint(warehouse: Settings) -> No
 def test_failing_check_names_the_rows_in_dagster_metadata(
     warehouse: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orchestration.checks import build_checks
+    from orchestration.checks import ChecksConfig, build_checks
     from orchestration.resources import MauHome
 
     tenant_id, month = busiest_tenant_month(warehouse)
@@ -207,7 +272,8 @@ def test_failing_check_names_the_rows_in_dagster_metadata(
     monkeypatch.setenv("MAU_DOCS_PORT", "8123")
     [check] = [c for c in build_checks() if "gx_usage_billing" in str(c.check_keys)]
 
-    results = {r.check_name: r for r in check(mau_home=MauHome(home=str(warehouse.home)))}
+    home = MauHome(home=str(warehouse.home))
+    results = {r.check_name: r for r in check(mau_home=home, config=ChecksConfig())}
     result = results["gx_usage_billing"]
 
     assert not result.passed

@@ -174,3 +174,16 @@ create table if not exists billing.monthly_usage_snapshot (
     fingerprint varchar not null,        -- md5 of figures
     primary key (tenant_id, month)
 );
+
+-- The independent recount's plans (data_quality/recount_scope.py): which loads each
+-- run's recount covered, so the next run recounts only what changed after them (§6).
+create schema if not exists quality;
+
+create table if not exists quality.recount_plans (
+    planned_at timestamptz primary key,
+    since_load_id integer,               -- lines of later loads were recounted; null: all open
+    through_load_id integer not null,    -- the latest load when the recount was planned
+    through_loaded_at timestamptz,       -- that load's time: tells a rebuilt warehouse apart
+    context_fingerprint varchar not null, -- tenants export and bot list the recount saw
+    passed boolean                       -- null while it runs
+);
