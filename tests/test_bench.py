@@ -36,7 +36,7 @@ def test_rows_report_medians_worst_memory_and_the_ratio_to_the_limit_query() -> 
 
     assert by_step["limit_query"]["seconds"] == 2.0  # the median of 1, 3 and 2
     assert by_step["limit_query"]["ratio_to_limit"] == 1.0
-    assert by_step["pipeline"] | {"detail": ""} == {
+    assert by_step["pipeline"] | {"detail": "", "parts": {}} == {
         "workload": "S",
         "step": "pipeline",
         "seconds": 6.0,
@@ -44,11 +44,28 @@ def test_rows_report_medians_worst_memory_and_the_ratio_to_the_limit_query() -> 
         "ratio_to_limit": 3.0,
         "repetitions": 3,
         "detail": "",
+        "parts": {},
     }
     assert by_step["generate"]["ratio_to_limit"] is None
     table = render(rows(results), "table").splitlines()
     assert table[0].split()[:5] == ["workload", "step", "seconds", "peak_rss_mb", "ratio_to_limit"]
     assert "3.00" in table[3]
+
+
+def test_parts_of_a_run_are_the_medians_over_its_repetitions() -> None:
+    parts = [
+        {"start_up": 5.0, "loader": 10.0, "dbt": 20.0, "checks": 8.0, "close_publish": 1.0},
+        {"start_up": 7.0, "loader": 12.0, "dbt": 30.0, "checks": 6.0, "close_publish": 1.0},
+        {"start_up": 6.0, "loader": 11.0, "dbt": 25.0, "checks": 7.0, "close_publish": 1.0},
+    ]
+    result = StepResult("S", "pipeline", [run(44.0, 1), run(56.0, 1), run(50.0, 1)], "", parts)
+
+    [row] = rows([result])
+
+    assert row["parts"] == {
+        "start_up": 6.0, "loader": 11.0, "dbt": 25.0, "checks": 7.0, "close_publish": 1.0
+    }  # fmt: skip
+    assert "dbt 25.0 s" in render([row], "table")
 
 
 @pytest.mark.slow
@@ -77,6 +94,10 @@ def test_bench_on_the_tiny_workload_reports_every_step_as_json(tmp_path: Path) -
     for step in ("pipeline",):
         row = by_step["tiny", step]
         assert row["seconds"] > 0 and row["peak_rss_mb"] > 0
+        # each part of the run as Dagster timed it, start-up the rest of the wall time
+        assert row["parts"].keys() == {"start_up", "loader", "dbt", "checks", "close_publish"}
+        assert 0 < row["parts"]["dbt"] < row["seconds"]
+        assert sum(row["parts"].values()) == pytest.approx(row["seconds"], rel=0.05)
         assert row["ratio_to_limit"] == pytest.approx(
             row["seconds"] / by_step["tiny", "limit_query"]["seconds"], rel=0.01
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from mau_warehouse.bench.shares import describe
 from mau_warehouse.bench.steps import StepResult
 
 
@@ -22,6 +23,8 @@ def rows(results: list[StepResult]) -> list[dict[str, object]]:
             ),
             "repetitions": len(result.runs),
             "detail": result.detail,
+            # median seconds of start-up, loader, dbt, checks, close and publish
+            "parts": {part: round(seconds, 2) for part, seconds in result.parts.items()},
         }
         for result in results
     ]
@@ -33,11 +36,17 @@ def _cell(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
+def _detail(row: dict[str, object]) -> str:
+    parts = row.get("parts") or {}
+    return "; ".join(text for text in (str(row["detail"]), describe(parts)) if text)
+
+
 def render(table_rows: list[dict[str, object]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(table_rows, indent=2)
     headers = ("workload", "step", "seconds", "peak_rss_mb", "ratio_to_limit", "detail")
-    cells = [[_cell(row[h]) for h in headers] for row in table_rows]
+    shown = [row | {"detail": _detail(row)} for row in table_rows]
+    cells = [[_cell(row[h]) for h in headers] for row in shown]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) for cell in cells]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mau_warehouse.bench import homes
 from mau_warehouse.bench.measure import Measurement, run_measured
+from mau_warehouse.bench.shares import PARTS, run_shares
 from mau_warehouse.bench.workloads import Workload, ensure_workload
 
 Progress = Callable[[str], None]
@@ -31,10 +32,22 @@ class StepResult:
     step: str
     runs: list[Measurement] = field(default_factory=list)
     detail: str = ""
+    # seconds per part of each timed `mau run` (mau_warehouse/bench/shares.py)
+    run_parts: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
         return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def parts(self) -> dict[str, float]:
+        """The median seconds of each part over the repetitions."""
+        if not self.run_parts:
+            return {}
+        return {
+            part: statistics.median(parts.get(part, 0.0) for parts in self.run_parts)
+            for part in PARTS
+        }
 
     @property
     def peak_rss_mb(self) -> float:
@@ -75,16 +88,24 @@ def limit_query(bench: Bench, workload: Workload, landing: Path) -> StepResult:
     return bench.repeat(result, lambda: run_measured(command, bench.env))
 
 
+def timed_run(bench: Bench, home: Path, result: StepResult) -> Measurement:
+    """`mau run` in `home`, with the time of each of its parts kept in `result`."""
+    measurement = run_measured([bench.mau, "run"], bench.home_env(home))
+    result.run_parts.append(run_shares(home, measurement.seconds))
+    return measurement
+
+
 def pipeline(bench: Bench, workload: Workload, landing: Path) -> tuple[StepResult, Path]:
     """Files to every mart on an empty warehouse; returns the last run's home too."""
     home = bench.cache / "homes" / f"{workload.name}-pipeline"
+    result = StepResult(workload.name, "pipeline")
 
     def run() -> Measurement:
         homes.fresh_home(home)
         homes.link_landing(landing, home, homes.day_folders(landing))
-        return run_measured([bench.mau, "run"], bench.home_env(home))
+        return timed_run(bench, home, result)
 
-    return bench.repeat(StepResult(workload.name, "pipeline"), run), home
+    return bench.repeat(result, run), home
 
 
 def new_day(bench: Bench, workload: Workload, landing: Path, step: str) -> StepResult:
@@ -109,13 +130,13 @@ def new_day(bench: Bench, workload: Workload, landing: Path, step: str) -> StepR
         run_measured([bench.mau, "run"], bench.home_env(prepared))
         marker.write_text(str(new))
     home = bench.cache / "homes" / f"{workload.name}-{step}"
+    result = StepResult(workload.name, step, detail=f"{len(history)} days before {first}")
 
     def run() -> Measurement:
         homes.restore(prepared, home)
         homes.link_landing(landing, home, [new])
-        return run_measured([bench.mau, "run"], bench.home_env(home))
+        return timed_run(bench, home, result)
 
-    result = StepResult(workload.name, step, detail=f"{len(history)} days before {first}")
     return bench.repeat(result, run)
 
 
