@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from data_quality.recount import materialize_recount
+from mau_warehouse.config import DBT_PROJECT_DIR, Settings
+
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
@@ -27,8 +30,6 @@ def status_thresholds() -> tuple[float, float]:
     `approaching_threshold` and `over_threshold` (dbt_project.yml) that the models use,
     so that the check and the mart cannot disagree on where a band starts."""
     import yaml
-
-    from mau_warehouse.config import DBT_PROJECT_DIR
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
     return float(project["vars"]["approaching_threshold"]), float(project["vars"]["over_threshold"])
@@ -69,6 +70,9 @@ class Suite:
     target: DbtModel | DagsterAsset
     blocking: bool
     build: Callable[[], tuple[Expectation, ...]]
+    # Written to the warehouse just before validation: what an expectation compares
+    # with, computed once rather than once per query Great Expectations makes.
+    prepare: Callable[[Settings], None] | None = None
 
     @property
     def expectations(self) -> tuple[Expectation, ...]:
@@ -179,275 +183,26 @@ def usage_suite() -> Suite:
     )
 
 
-# R2, R4–R8 applied from the staged lines, without any intermediate model, so that
-# a bug in the dbt models cannot also hide itself here. Elapsed time is added in
-# microseconds (an interval of days would be added in the session's calendar).
-# Tenants absent from the tenants export are left out (R18): they are not billed.
-#
-# Scope (data_quality/recount_scope.py): the run's plan names the loads already
-# recounted (`since_load_id`). The tenant-months in scope
-# are those the newer lines can change (their own months, and the open months of the
-# anonymous ids they link to a user, R7), every month the close step is about to
-# freeze (R16) and the months of a hand close; a plan without `since_load_id` takes
-# every open tenant-month. Closed months are frozen in the billing snapshot and guarded
-# by its fingerprints, so the recount never goes back before a tenant's last close.
-# An event's local month is the UTC month of its event time a day earlier or a day
-# later (zones are within ±14 hours of UTC), so lines are picked by those two months;
-# then every copy of a picked event is ranked. Whether a line's user agent is a bot's
-# is decided once per distinct agent, and rows carry only the columns the count needs,
-# so the windows sort narrow rows (SPEC §6). The CTEs read more than once are
-# materialized once (DuckDB would otherwise plan them again at every reference).
-RECOUNT_QUERY = """
+# The usage mart's open tenant-months in this run's scope against the independent
+# recount (data_quality/recount.py), which the suite's prepare step wrote just before.
+RECONCILIATION_QUERY = """
 with
 usage as (
     select * from {batch}
 ),
-tenants as (
-    select * from staging.stg_billing_system__tenants
+scope as (
+    select * from quality.recount_scope
 ),
-closes as (
-    select * from staging.stg_billing_state__month_closes
-),
-plan as (
-    select cast({since_load_id} as integer) as since_load_id
-),
-tenant_windows as materialized (
-    select
-        tenants.tenant_id,
-        tenants.billing_timezone,
-        max(closes.month_start) as last_closed_month,
-        -- lines from a day before the month after the last close can be in that month
-        cast(max(closes.month_start) as timestamptz) + interval 1 month - interval 1 day
-            as window_starts_at
-    from tenants
-    left join closes
-        on tenants.tenant_id = closes.tenant_id
-    group by tenants.tenant_id, tenants.billing_timezone
-),
-lines as (
-    select
-        tenant_id,
-        event_id,
-        load_id,
-        line_number,
-        received_at,
-        user_pseudonym,
-        anonymous_pseudonym,
-        user_agent,
-        is_preview,
-        case
-            when sent_at is not null and received_at is not null
-                then occurred_at
-                    + to_microseconds(epoch_us(received_at) - epoch_us(sent_at))
-            else occurred_at
-        end as event_time
-    from staging.stg_sdk__event_lines
-    where tenant_id in (select tenant_id from tenant_windows)
-),
-line_months as (
-    -- the two months a line's local month is one of (R5), from the month after the
-    -- tenant, on (UTC wall-clock arithmetic: no time zone at every line)
-    select
-        lines.*,
-        cast(date_trunc('month', lines.utc_time - interval 1 day) as date) as month_before,
-        cast(date_trunc('month', lines.utc_time + interval 1 day) as date) as month_after
-    from (select *, make_timestamp(epoch_us(event_time)) as utc_time from lines) as lines
-    inner join tenant_windows
-        on lines.tenant_id = tenant_windows.tenant_id
-    where tenant_windows.window_starts_at is null
-        or lines.event_time >= tenant_windows.window_starts_at
-),
-new_lines as (
-    select *
-    from line_months
-    where load_id > coalesce((select since_load_id from plan), -1)
-),
-linked_anonymous_ids as (
-    -- R7: a new line with both ids may stitch the id's events in other open months
-    select distinct tenant_id, anonymous_pseudonym
-    from new_lines
-    where user_pseudonym is not null and anonymous_pseudonym is not null
-),
-scope as materialized (
-    select tenant_id, month_before as month from new_lines
-    union
-    select tenant_id, month_after from new_lines
-    union
-    select line_months.tenant_id, unnest([line_months.month_before, line_months.month_after])
-    from line_months
-    where (line_months.tenant_id, line_months.anonymous_pseudonym)
-        in (select tenant_id, anonymous_pseudonym from linked_anonymous_ids)
-    union
-    select tenant_id, month
-    from usage
-    where not is_closed
-        and (
-            (select since_load_id from plan) is null
-            -- R16: what the close step will freeze in this run is recounted first
-            or closes_at <= now() + interval 1 hour
-            or month in (select month from billing.close_requests)
-        )
-),
-window_keys as (
-    select distinct line_months.tenant_id, line_months.event_id
-    from line_months
-    where (line_months.tenant_id, line_months.month_before) in (select tenant_id, month from scope)
-        or (line_months.tenant_id, line_months.month_after) in (select tenant_id, month from scope)
-),
-agents as (
-    select distinct user_agent from lines where user_agent is not null
-),
-bot_agents as materialized (
-    -- R4, decided once per distinct user agent
-    select agents.user_agent
-    from agents
-    where exists (
-        select 1
-        from reference.bot_user_agent_patterns as bots
-        where contains(lower(agents.user_agent), lower(bots.pattern))
-    )
-),
-ranked_lines as (
-    -- only what the count needs, so the windows below sort narrow rows
-    select
-        lines.tenant_id,
-        lines.event_id,
-        lines.load_id,
-        lines.line_number,
-        lines.received_at,
-        lines.user_pseudonym,
-        lines.anonymous_pseudonym,
-        lines.event_time,
-        lines.is_preview or bot_agents.user_agent is not null as is_excluded
-    from lines
-    left join bot_agents
-        on lines.user_agent = bot_agents.user_agent
-),
-window_events as materialized (
-    select ranked_lines.*
-    from ranked_lines
-    where (ranked_lines.tenant_id, ranked_lines.event_id)
-        in (select tenant_id, event_id from window_keys)
-    qualify row_number() over (
-        partition by ranked_lines.tenant_id, ranked_lines.event_id
-        order by
-            ranked_lines.received_at asc nulls last,
-            ranked_lines.load_id asc,
-            ranked_lines.line_number asc
-    ) = 1
-),
-window_anonymous_ids as (
-    select distinct tenant_id, anonymous_pseudonym
-    from window_events
-    where anonymous_pseudonym is not null
-),
-linking_keys as (
-    select distinct lines.tenant_id, lines.event_id
-    from lines
-    where lines.user_pseudonym is not null
-        and (lines.tenant_id, lines.anonymous_pseudonym)
-            in (select tenant_id, anonymous_pseudonym from window_anonymous_ids)
-),
-linking_events as (
-    select ranked_lines.*
-    from ranked_lines
-    where (ranked_lines.tenant_id, ranked_lines.event_id)
-        in (select tenant_id, event_id from linking_keys)
-    qualify row_number() over (
-        partition by ranked_lines.tenant_id, ranked_lines.event_id
-        order by
-            ranked_lines.received_at asc nulls last,
-            ranked_lines.load_id asc,
-            ranked_lines.line_number asc
-    ) = 1
-),
-links as materialized (
-    select tenant_id, anonymous_pseudonym, user_pseudonym as linked_user
-    from linking_events
-    where user_pseudonym is not null and anonymous_pseudonym is not null
-    qualify row_number() over (
-        partition by tenant_id, anonymous_pseudonym
-        order by event_time asc, received_at asc nulls last, event_id asc
-    ) = 1
-),
-window_event_spans as (
-    select
-        tenant_id,
-        min(event_time) as first_event_time,
-        max(event_time) as last_event_time
-    from window_events
-    group by tenant_id
-),
-month_starts as (
-    -- R5 from the other side: the UTC instant at which each local month begins;
-    -- an event belongs to the last month begun at its event time
-    select
-        spans.tenant_id,
-        months.month,
-        timezone(tenant_windows.billing_timezone, cast(months.month as timestamp)) as starts_at
-    from window_event_spans as spans
-    inner join tenant_windows
-        on spans.tenant_id = tenant_windows.tenant_id
-    cross join lateral (
-        select cast(unnest(generate_series(
-            date_trunc('month', spans.first_event_time) - interval 1 month,
-            spans.last_event_time + interval 1 month,
-            interval 1 month
-        )) as date) as month
-    ) as months
-),
-counted as (
-    select
-        window_events.tenant_id,
-        month_starts.month,
-        coalesce(window_events.user_pseudonym, links.linked_user) is not null as is_user,
-        coalesce(
-            window_events.user_pseudonym, links.linked_user, window_events.anonymous_pseudonym
-        ) as person
-    from window_events
-    asof inner join month_starts
-        on window_events.tenant_id = month_starts.tenant_id
-        and window_events.event_time >= month_starts.starts_at
-    left join links
-        on window_events.tenant_id = links.tenant_id
-        and window_events.anonymous_pseudonym = links.anonymous_pseudonym
-    left join usage as month_close
-        on window_events.tenant_id = month_close.tenant_id
-        and month_starts.month = month_close.month
-    where not window_events.is_excluded
-        -- R16: an event received after its month's close time is a late adjustment,
-        -- never counted (the close time is the mart's, pinned by its own unit test)
-        and not coalesce(
-            coalesce(window_events.received_at, window_events.event_time) > month_close.closes_at,
-            false
-        )
-),
-recount as materialized (
-    select
-        counted.tenant_id,
-        counted.month,
-        count(*) as mau,
-        count(*) filter (where counted.is_user) as identified_mau,
-        count(*) filter (where not counted.is_user) as anonymous_mau
-    from (select distinct tenant_id, month, is_user, person from counted) as counted
-    inner join tenant_windows
-        on counted.tenant_id = tenant_windows.tenant_id
-    where counted.month > coalesce(tenant_windows.last_closed_month, date '1900-01-01')
-        and (counted.tenant_id, counted.month) in (select tenant_id, month from scope)
-        and not exists (
-            select 1 from closes
-            where closes.tenant_id = counted.tenant_id and closes.month_start = counted.month
-        )
-    group by counted.tenant_id, counted.month
+recount as (
+    select * from quality.usage_recounts
 ),
 open_usage as (
     select usage.*
     from usage
-    inner join tenant_windows
-        on usage.tenant_id = tenant_windows.tenant_id
-    where usage.month > coalesce(tenant_windows.last_closed_month, date '1900-01-01')
-        and not usage.is_closed
-        and (usage.tenant_id, usage.month) in (select tenant_id, month from scope)
+    inner join scope
+        on usage.tenant_id = scope.tenant_id
+        and usage.month = scope.month
+    where not usage.is_closed
 )
 select
     coalesce(open_usage.tenant_id, recount.tenant_id) as tenant_id,
@@ -474,16 +229,16 @@ RECONCILIATION = "usage_reconciliation"
 def reconciliation_suite(since_load_id: int | None = None) -> Suite:
     """The usage mart against an independent recount from the staged events: of every
     open tenant-month, or of those that lines loaded after `since_load_id` can change."""
-    since = "null" if since_load_id is None else str(int(since_load_id))
     return Suite(
         name=RECONCILIATION,
         schema="marts",
         table="fct_tenant_monthly_usage",
         target=DbtModel(USAGE_MART),
         blocking=True,
+        prepare=lambda settings: materialize_recount(settings, since_load_id),
         build=lambda: (
             _rows(
-                RECOUNT_QUERY.replace("{since_load_id}", since),
+                RECONCILIATION_QUERY,
                 "R2, R4–R8, R18: for every month not closed yet (or those this run's "
                 "lines can change, and those about to close), mau, identified_mau and "
                 "anonymous_mau equal an independent recount from staging.stg_sdk__event_lines "

@@ -190,8 +190,11 @@ def _release(context: AbstractDataContext) -> None:
     datasource.get_engine().dispose()
 
 
-def _validate(context: AbstractDataContext, suite: Suite) -> SuiteOutcome:
+def _validate(context: AbstractDataContext, suite: Suite, settings: Settings) -> SuiteOutcome:
     run_id = RunIdentifier(run_time=datetime.datetime.now(datetime.UTC))
+    if suite.prepare is not None:
+        _release(context)  # the preparation writes the warehouse through a connection of its own
+        suite.prepare(settings)
     try:
         result = _validation_definition(context, suite).run(result_format="COMPLETE", run_id=run_id)
     finally:
@@ -214,7 +217,7 @@ def run_suites(settings: Settings, suites: list[Suite]) -> list[SuiteOutcome]:
     itself, not from CDNs (data_quality/offline_docs.py).
     """
     context = _context(settings)
-    outcomes = [_validate(context, suite) for suite in suites]
+    outcomes = [_validate(context, suite, settings) for suite in suites]
     context.build_data_docs(site_names=[DOCS_SITE])
     localize_site(data_docs_index(settings).parent)
     return outcomes

@@ -1,0 +1,305 @@
+"""The independent recount of MAU from the staged lines (R2, R4–R8, R16, R18).
+
+R2, R4–R8 are applied again from `staging.stg_sdk__event_lines`, without any
+intermediate model, so that a bug in the dbt models cannot also hide itself here.
+Elapsed time is added in microseconds (an interval of days would be added in the
+session's calendar). Tenants absent from the tenants export are left out (R18).
+
+The recount is written to two small tables before the `usage_reconciliation` suite
+compares them with the usage mart: Great Expectations runs a row query twice (for
+the count and for the rows it shows), and the recount is the costliest query of a
+run, so it runs once.
+
+- `quality.recount_scope`: the open tenant-months recounted in this run. With a plan
+  (`since_load_id`, data_quality/recount_scope.py) they are those the newer lines can
+  change (their own months, and the open months of the anonymous ids they link to a
+  user, R7), every month the close step is about to freeze (R16) and the months of a
+  hand close; without one, every open tenant-month. Closed months are frozen in the
+  billing snapshot and guarded by its fingerprints: the recount never goes back
+  before a tenant's last close.
+- `quality.usage_recounts`: mau, identified_mau and anonymous_mau of each of them.
+
+An event's local month is the UTC month of its event time a day earlier or a day
+later (zones are within ±14 hours of UTC), so lines are picked by those two months;
+then every copy of a picked event is ranked (R2: the first received copy wins).
+Whether a user agent is a bot's is decided once per distinct agent, and only for the
+lines that are ranked; rows carry only the columns the count needs. The CTEs read
+more than once are materialized (DuckDB would otherwise plan them at every use).
+"""
+
+from __future__ import annotations
+
+from mau_warehouse.config import Settings
+from mau_warehouse.warehouse import connect_writer
+
+# What the scope and the recount both start from: tenants with their last close,
+# and the staged lines of billed tenants with their event time (R3, R18).
+CONTEXT = """
+tenants as (
+    select * from staging.stg_billing_system__tenants
+),
+closes as (
+    select * from staging.stg_billing_state__month_closes
+),
+tenant_windows as materialized (
+    select
+        tenants.tenant_id,
+        tenants.billing_timezone,
+        max(closes.month_start) as last_closed_month,
+        -- lines from a day before the month after the last close can be in that month
+        cast(max(closes.month_start) as timestamptz) + interval 1 month - interval 1 day
+            as window_starts_at
+    from tenants
+    left join closes
+        on tenants.tenant_id = closes.tenant_id
+    group by tenants.tenant_id, tenants.billing_timezone
+),
+lines as (
+    select
+        tenant_id,
+        event_id,
+        load_id,
+        line_number,
+        received_at,
+        user_pseudonym,
+        anonymous_pseudonym,
+        user_agent,
+        is_preview,
+        case
+            when sent_at is not null and received_at is not null
+                then occurred_at
+                    + to_microseconds(epoch_us(received_at) - epoch_us(sent_at))
+            else occurred_at
+        end as event_time
+    from staging.stg_sdk__event_lines
+    where tenant_id in (select tenant_id from tenant_windows)
+),
+line_months as (
+    -- the two months a line's local month is one of (R5), from the month after the
+    -- tenant's last close on (UTC wall-clock arithmetic: no time zone at every line)
+    select
+        lines.tenant_id,
+        lines.event_id,
+        lines.load_id,
+        lines.user_pseudonym,
+        lines.anonymous_pseudonym,
+        cast(date_trunc('month', lines.utc_time - interval 1 day) as date) as month_before,
+        cast(date_trunc('month', lines.utc_time + interval 1 day) as date) as month_after
+    from (select *, make_timestamp(epoch_us(event_time)) as utc_time from lines) as lines
+    inner join tenant_windows
+        on lines.tenant_id = tenant_windows.tenant_id
+    where tenant_windows.window_starts_at is null
+        or lines.event_time >= tenant_windows.window_starts_at
+)
+"""
+
+SCOPE_QUERY = f"""
+with
+{CONTEXT},
+usage as (
+    select * from marts.fct_tenant_monthly_usage
+),
+new_lines as materialized (
+    select *
+    from line_months
+    where load_id > coalesce($since_load_id, -1)
+),
+linked_anonymous_ids as (
+    -- R7: a new line with both ids may stitch the id's events in other open months
+    select distinct tenant_id, anonymous_pseudonym
+    from new_lines
+    where user_pseudonym is not null and anonymous_pseudonym is not null
+),
+candidates as (
+    select tenant_id, month_before as month from new_lines
+    union
+    select tenant_id, month_after from new_lines
+    union
+    select line_months.tenant_id, unnest([line_months.month_before, line_months.month_after])
+    from line_months
+    where (line_months.tenant_id, line_months.anonymous_pseudonym)
+        in (select tenant_id, anonymous_pseudonym from linked_anonymous_ids)
+    union
+    select tenant_id, month
+    from usage
+    where not is_closed
+        and (
+            $since_load_id is null
+            -- R16: what the close step will freeze in this run is recounted first
+            or closes_at <= now() + interval 1 hour
+            or month in (select month from billing.close_requests)
+        )
+)
+select distinct candidates.tenant_id, candidates.month
+from candidates
+inner join tenant_windows
+    on candidates.tenant_id = tenant_windows.tenant_id
+where candidates.month > coalesce(tenant_windows.last_closed_month, date '1900-01-01')
+    and not exists (
+        select 1 from closes
+        where closes.tenant_id = candidates.tenant_id and closes.month_start = candidates.month
+    )
+"""
+
+RECOUNT_QUERY = f"""
+with
+{CONTEXT},
+usage as (
+    select * from marts.fct_tenant_monthly_usage
+),
+scope as (
+    select * from quality.recount_scope
+),
+window_keys as (
+    select distinct line_months.tenant_id, line_months.event_id
+    from line_months
+    where (line_months.tenant_id, line_months.month_before) in (select tenant_id, month from scope)
+        or (line_months.tenant_id, line_months.month_after) in (select tenant_id, month from scope)
+),
+window_copies as materialized (
+    select lines.*
+    from lines
+    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from window_keys)
+),
+window_anonymous_ids as (
+    select distinct tenant_id, anonymous_pseudonym
+    from window_copies
+    where anonymous_pseudonym is not null
+),
+linking_keys as (
+    select distinct lines.tenant_id, lines.event_id
+    from lines
+    where lines.user_pseudonym is not null
+        and (lines.tenant_id, lines.anonymous_pseudonym)
+            in (select tenant_id, anonymous_pseudonym from window_anonymous_ids)
+),
+linking_events as (
+    select
+        lines.tenant_id,
+        lines.event_id,
+        lines.received_at,
+        lines.user_pseudonym,
+        lines.anonymous_pseudonym,
+        lines.event_time
+    from lines
+    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from linking_keys)
+    qualify row_number() over (
+        partition by lines.tenant_id, lines.event_id
+        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
+    ) = 1
+),
+links as materialized (
+    select tenant_id, anonymous_pseudonym, user_pseudonym as linked_user
+    from linking_events
+    where user_pseudonym is not null and anonymous_pseudonym is not null
+    qualify row_number() over (
+        partition by tenant_id, anonymous_pseudonym
+        order by event_time asc, received_at asc nulls last, event_id asc
+    ) = 1
+),
+window_events as materialized (
+    select
+        tenant_id,
+        received_at,
+        user_pseudonym,
+        anonymous_pseudonym,
+        user_agent,
+        is_preview,
+        event_time
+    from window_copies
+    qualify row_number() over (
+        partition by tenant_id, event_id
+        order by received_at asc nulls last, load_id asc, line_number asc
+    ) = 1
+),
+agents as (
+    select distinct user_agent from window_events where user_agent is not null
+),
+bot_agents as materialized (
+    -- R4, decided once per distinct user agent
+    select agents.user_agent
+    from agents
+    where exists (
+        select 1
+        from reference.bot_user_agent_patterns as bots
+        where contains(lower(agents.user_agent), lower(bots.pattern))
+    )
+),
+window_event_spans as (
+    select
+        tenant_id,
+        min(event_time) as first_event_time,
+        max(event_time) as last_event_time
+    from window_events
+    group by tenant_id
+),
+month_starts as (
+    -- R5 from the other side: the UTC instant at which each local month begins;
+    -- an event belongs to the last month begun at its event time
+    select
+        spans.tenant_id,
+        months.month,
+        timezone(tenant_windows.billing_timezone, cast(months.month as timestamp)) as starts_at
+    from window_event_spans as spans
+    inner join tenant_windows
+        on spans.tenant_id = tenant_windows.tenant_id
+    cross join lateral (
+        select cast(unnest(generate_series(
+            date_trunc('month', spans.first_event_time) - interval 1 month,
+            spans.last_event_time + interval 1 month,
+            interval 1 month
+        )) as date) as month
+    ) as months
+),
+counted as (
+    select
+        window_events.tenant_id,
+        month_starts.month,
+        coalesce(window_events.user_pseudonym, links.linked_user) is not null as is_user,
+        coalesce(
+            window_events.user_pseudonym, links.linked_user, window_events.anonymous_pseudonym
+        ) as person
+    from window_events
+    asof inner join month_starts
+        on window_events.tenant_id = month_starts.tenant_id
+        and window_events.event_time >= month_starts.starts_at
+    left join links
+        on window_events.tenant_id = links.tenant_id
+        and window_events.anonymous_pseudonym = links.anonymous_pseudonym
+    left join usage as month_close
+        on window_events.tenant_id = month_close.tenant_id
+        and month_starts.month = month_close.month
+    left join bot_agents
+        on window_events.user_agent = bot_agents.user_agent
+    where not window_events.is_preview
+        and bot_agents.user_agent is null
+        -- R16: an event received after its month's close time is a late adjustment,
+        -- never counted (the close time is the mart's, pinned by its own unit test)
+        and not coalesce(
+            coalesce(window_events.received_at, window_events.event_time) > month_close.closes_at,
+            false
+        )
+)
+select
+    counted.tenant_id,
+    counted.month,
+    count(*) as mau,
+    count(*) filter (where counted.is_user) as identified_mau,
+    count(*) filter (where not counted.is_user) as anonymous_mau
+from (select distinct tenant_id, month, is_user, person from counted) as counted
+where (counted.tenant_id, counted.month) in (select tenant_id, month from scope)
+group by counted.tenant_id, counted.month
+"""
+
+
+def materialize_recount(settings: Settings, since_load_id: int | None) -> None:
+    """Write `quality.recount_scope` and `quality.usage_recounts` for this plan."""
+    con = connect_writer(settings)
+    try:
+        con.execute(
+            f"create or replace table quality.recount_scope as {SCOPE_QUERY}",
+            {"since_load_id": since_load_id},
+        )
+        con.execute(f"create or replace table quality.usage_recounts as {RECOUNT_QUERY}")
+    finally:
+        con.close()
