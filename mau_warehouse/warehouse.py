@@ -33,9 +33,10 @@ def _set_session_zone(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def duckdb_config(settings: Settings) -> dict[str, str]:
-    """DuckDB's resources for every connection the project opens: beyond the memory
-    limit DuckDB spills to its temp directory, so memory stays bounded (SPEC §6)."""
-    config = {"memory_limit": settings.duckdb_memory_limit}
+    """DuckDB's resources for every connection opened in this process (dbt's process
+    takes its own from profiles.yml): beyond the memory limit DuckDB spills to its
+    temp directory, so memory stays bounded (SPEC §6)."""
+    config = {"memory_limit": settings.duckdb_in_process_memory_limit}
     if settings.duckdb_threads:
         config["threads"] = str(int(settings.duckdb_threads))
     return config
