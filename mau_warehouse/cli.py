@@ -62,8 +62,8 @@ def _add_generate_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> None:
-    from mau_warehouse.generate import GenerateOptions, generate
     from mau_warehouse.progress import progress_bar
+    from mau_warehouse.workload import GenerateOptions, generate
 
     settings.ensure_pseudonym_key()
     options = GenerateOptions(
