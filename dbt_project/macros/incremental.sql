@@ -65,3 +65,31 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    The events a model partitioned by tenant-month recounts (SPEC §6): on an
+    incremental run, the events of int_events_attributed_to_persons in the
+    tenant-months of int_tenant_months_changed stamped after this model's last
+    build (the partitions its pre-hook, delete_changed_tenant_months, removed);
+    on a first or full-refresh build, every event. `condition` keeps the events
+    the model counts; it names their columns as `events.<column>`. A model
+    calling this declares `-- depends_on: {{ ref('int_tenant_months_changed') }}`:
+    dbt records the refs of the incremental branch only at run time.
+-#}
+{% macro events_of_changed_tenant_months(condition) -%}
+    select events.*
+    from {{ ref('int_events_attributed_to_persons') }} as events
+    {%- if is_incremental() %}
+        inner join (
+            select
+                tenant_id,
+                activity_month
+            from {{ ref('int_tenant_months_changed') }}
+            where _built_at > {{ last_build_stamp() }}
+        ) as changed_months
+            on
+                events.tenant_id = changed_months.tenant_id
+                and events.activity_month = changed_months.activity_month
+    {%- endif %}
+    where {{ condition }}
+{%- endmacro %}

@@ -114,30 +114,20 @@ ranked as (
         received_at,
         loaded_at,
         content_fingerprint,
-        row_number() over (
-            partition by tenant_id, event_id
-            order by received_at asc nulls last, load_id asc, line_number asc
-        ) as copy_rank,
+        row_number() over copy_order as copy_rank,
         count(*) over (partition by tenant_id, event_id) as copy_count,
         -- R16: an event arrived when its first copy did, whichever copy wins
         min(loaded_at) over (partition by tenant_id, event_id) as first_loaded_at,
-        first_value(load_id) over (
-            partition by tenant_id, event_id
-            order by received_at asc nulls last, load_id asc, line_number asc
-        ) as winner_load_id,
-        first_value(line_number) over (
-            partition by tenant_id, event_id
-            order by received_at asc nulls last, load_id asc, line_number asc
-        ) as winner_line_number,
-        first_value(received_at) over (
-            partition by tenant_id, event_id
-            order by received_at asc nulls last, load_id asc, line_number asc
-        ) as winner_received_at,
-        first_value(content_fingerprint) over (
-            partition by tenant_id, event_id
-            order by received_at asc nulls last, load_id asc, line_number asc
-        ) as winner_content_fingerprint
+        first_value(load_id) over copy_order as winner_load_id,
+        first_value(line_number) over copy_order as winner_line_number,
+        first_value(received_at) over copy_order as winner_received_at,
+        first_value(content_fingerprint) over copy_order as winner_content_fingerprint
     from copies
+    -- R2: the copies of one event, the winning (first received) copy first
+    window copy_order as (
+        partition by tenant_id, event_id
+        order by received_at asc nulls last, load_id asc, line_number asc
+    )
 ),
 
 flagged as (

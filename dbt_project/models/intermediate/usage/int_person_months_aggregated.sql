@@ -16,34 +16,9 @@
 -- build; the pre-hook removes their rows first.
 with
 
-{% if is_incremental() %}
-
-    changed_months as (
-        select
-            tenant_id,
-            activity_month
-        from {{ ref('int_tenant_months_changed') }}
-        where _built_at > {{ last_build_stamp() }}
-    ),
-
-    counted_events as (
-        select events.*
-        from {{ ref('int_events_attributed_to_persons') }} as events
-        inner join changed_months
-            on
-                events.tenant_id = changed_months.tenant_id
-                and events.activity_month = changed_months.activity_month
-        where events.is_counted
-    ),
-
-{% else %}
-
-    counted_events as (
-        select * from {{ ref('int_events_attributed_to_persons') }}
-        where is_counted
-    ),
-
-{% endif %}
+counted_events as (
+    {{ events_of_changed_tenant_months('events.is_counted') }}
+),
 
 person_months as (
     select

@@ -28,34 +28,9 @@ closes as (
     select * from {{ ref('stg_billing_state__month_closes') }}
 ),
 
-{% if is_incremental() %}
-
-    changed_months as (
-        select
-            tenant_id,
-            activity_month
-        from {{ ref('int_tenant_months_changed') }}
-        where _built_at > {{ last_build_stamp() }}
-    ),
-
-    counted_events as (
-        select events.*
-        from {{ ref('int_events_attributed_to_persons') }} as events
-        inner join changed_months
-            on
-                events.tenant_id = changed_months.tenant_id
-                and events.activity_month = changed_months.activity_month
-        where not events.is_excluded and events.is_attributed
-    ),
-
-{% else %}
-
-    counted_events as (
-        select * from {{ ref('int_events_attributed_to_persons') }}
-        where not is_excluded and is_attributed
-    ),
-
-{% endif %}
+counted_events as (
+    {{ events_of_changed_tenant_months('not events.is_excluded and events.is_attributed') }}
+),
 
 closing_months as (
     -- the closed tenant-months, and those whose close time has passed: the close step

@@ -15,34 +15,9 @@
 -- after its last build (an unattributed tenant's activity month is its UTC month).
 with
 
-{% if is_incremental() %}
-
-    changed_months as (
-        select
-            tenant_id,
-            activity_month
-        from {{ ref('int_tenant_months_changed') }}
-        where _built_at > {{ last_build_stamp() }}
-    ),
-
-    unattributed_events as (
-        select events.*
-        from {{ ref('int_events_attributed_to_persons') }} as events
-        inner join changed_months
-            on
-                events.tenant_id = changed_months.tenant_id
-                and events.activity_month = changed_months.activity_month
-        where not events.is_attributed
-    ),
-
-{% else %}
-
-    unattributed_events as (
-        select * from {{ ref('int_events_attributed_to_persons') }}
-        where not is_attributed
-    ),
-
-{% endif %}
+unattributed_events as (
+    {{ events_of_changed_tenant_months('not events.is_attributed') }}
+),
 
 tenant_months as (
     select

@@ -7,16 +7,9 @@ source as (
     select * from {{ source('billing_system', 'tenants') }}
 ),
 
-latest_load as (
-    select max(loaded_at) as latest_loaded_at from source
-),
-
 latest_export as (
     -- each load replaces the previous version (SPEC 2.2): keep only the newest one
-    -- (a no-op when the loader already replaced the table's content)
-    select source.*
-    from source
-    where source.loaded_at = (select latest_load.latest_loaded_at from latest_load)
+    {{ latest_export('source') }}
 ),
 
 renamed as (
