@@ -4,9 +4,9 @@
 -#}
 {% macro alert_thresholds() -%}
     {%- for threshold in var('alert_thresholds') %}
-        select cast({{ threshold }} as double) as threshold
-        {%- if not loop.last %}
+        {%- if not loop.first %}
             union all
         {%- endif %}
+        select cast({{ threshold }} as double) as threshold
     {%- endfor %}
 {%- endmacro %}
