@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from orchestration.assets.backfills import landing_day_loads, month_close_requests
 from orchestration.assets.billing import alert_outbox, billing_snapshot, month_closes
+from orchestration.assets.erasure import erasure_requests
 from orchestration.assets.ingestion import landing_files
 from orchestration.assets.publishing import published_marts
 from orchestration.assets.retention import raw_retention
@@ -17,6 +18,7 @@ from orchestration.sensors import alert_delivery, new_landing_files
 
 defs = Definitions(
     assets=[
+        erasure_requests,
         landing_files,
         mau_dbt_models,
         billing_snapshot,

@@ -4,18 +4,25 @@ the retention purge."""
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from orchestration.assets.backfills import BACKFILL_GROUP, landing_day_loads, month_close_requests
-from orchestration.assets.retention import RETENTION_GROUP, raw_retention
+from orchestration.assets.retention import raw_retention
 from orchestration.partitions import billing_months, landing_days
 
 PIPELINE_JOB_NAME = "mau_pipeline"
 
 # In one process, steps run one after another: DuckDB allows a single writing
-# process, and the loader, dbt, the checks and publishing all open the warehouse.
+# process, and erasure, the loader, dbt, the checks and publishing all open the
+# warehouse. Erasure requests are part of every run (R17); the retention purge has a
+# job of its own.
 mau_pipeline = define_asset_job(
     name=PIPELINE_JOB_NAME,
-    selection=AssetSelection.all() - AssetSelection.groups(BACKFILL_GROUP, RETENTION_GROUP),
+    selection=AssetSelection.all()
+    - AssetSelection.groups(BACKFILL_GROUP)
+    - AssetSelection.assets(raw_retention),
     executor_def=in_process_executor,
-    description="Ingest new landing files, build every model, run every check, publish.",
+    description=(
+        "Apply erasure requests, ingest new landing files, build every model, run every "
+        "check, publish."
+    ),
 )
 
 reload_landing_days = define_asset_job(

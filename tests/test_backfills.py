@@ -79,6 +79,7 @@ def test_the_pipeline_job_leaves_backfills_out_and_both_schedules_launch_it() ->
     keys = {key.to_user_string() for key in pipeline.asset_layer.executable_asset_keys}
     assert "sdk/landing_day_loads" not in keys and "billing/month_close_requests" not in keys
     assert "raw_retention" not in keys  # its own daily job (R17)
+    assert {"privacy/suppressions", "privacy/erasure_audit"} <= keys  # every run (R17)
     assert {"billing_snapshot", "published_marts", "alert_outbox"} <= keys
     schedules = {s.name: s for s in defs.schedules}
     assert schedules["hourly_refresh"].cron_schedule == "0 * * * *"

@@ -12,6 +12,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from data_quality.suites import all_suites
 from orchestration.assets.billing import BILLING_SNAPSHOT
+from orchestration.assets.erasure import SUPPRESSIONS
 from orchestration.assets.ingestion import RAW_TABLES
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.dbt_project import dbt_project
@@ -76,3 +77,15 @@ def test_each_check_hangs_on_the_table_its_suite_queries(
     }
     suites = {f"gx_{suite.name}": (suite.schema, suite.table) for suite in all_suites()}
     assert checked == suites
+
+
+def test_erasure_requests_run_before_the_loader_and_the_loader_before_dbt(
+    definitions: Definitions,
+) -> None:
+    """R17: the suppressions a request adds apply to the load of the same run."""
+    graph = definitions.resolve_asset_graph()
+    assert graph.get(AssetKey(["sdk", "event_lines"])).parent_keys == {SUPPRESSIONS}
+    pipeline = definitions.resolve_job_def("mau_pipeline")
+    steps = [node.name for node in pipeline.graph.nodes_in_topological_order]
+    assert steps.index("erasure_requests") < steps.index("landing_files")
+    assert steps.index("landing_files") < steps.index("mau_dbt_models")

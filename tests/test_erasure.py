@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from mau_warehouse.privacy.erasure import PERSON_COLUMNS
 from tests.conftest import built_once, run_mau
 from tests.privacy_helpers import (
     landing_lines,
@@ -27,6 +28,11 @@ from tests.privacy_helpers import (
 )
 
 pytestmark = pytest.mark.slow
+
+PERSON_COLUMNS_SQL = """
+    select table_schema, table_name, column_name from information_schema.columns
+    where column_name in (select unnest($columns))
+"""
 
 
 def _publish_live_sample(home: Path) -> None:
@@ -97,6 +103,9 @@ def test_an_erased_person_is_gone_from_every_table_and_stays_gone(live_home: Pat
     ]
     pseudonyms = [user, *anonymous]
     assert anonymous and tables_holding(warehouse, pseudonyms)
+    # The published copy holds tenant-level figures only: erasure never has to touch it.
+    assert tables_holding(serving, pseudonyms) == {}
+    assert query(serving, PERSON_COLUMNS_SQL, columns=list(PERSON_COLUMNS)) == []
     lines = landing_lines(live_home)
     user_id = raw_id(lines, tenant, "user", user)
     closed_before = report(live_home, closed, tenant)

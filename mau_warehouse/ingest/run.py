@@ -9,6 +9,10 @@ classifies and inserts the lines already read, one chunk of about CHUNK_BYTES
 at a time: memory depends on these sizes, not on the size of a batch or a file
 (SPEC §6). The ingest report's counts are read back from the raw tables once the
 whole batch is in.
+
+Erasure request files (R17) are applied by apply_erasure_requests, which the pipeline
+runs as a step of its own before this load, so that the load consults the
+suppressions they add.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from mau_warehouse.ingest.devices import register_device_classes
 from mau_warehouse.ingest.discovery import LandingFile, discover, sha256_of
 from mau_warehouse.ingest.lines import LINE_SCHEMA, UnreadableFile, read_lines
 from mau_warehouse.ingest.prefetch import Prefetch
-from mau_warehouse.privacy.erasure import Erasure, erase, scrub_serving
+from mau_warehouse.privacy.erasure import erase
 from mau_warehouse.privacy.requests import read_request_file
 from mau_warehouse.warehouse import connect_writer, reading_cursor
 
@@ -221,24 +225,23 @@ def _apply_requests(
     loaded: set[str],
     key: str,
     progress: Progress,
-) -> tuple[list[FileResult], list[Erasure]]:
-    """Honour the erasure requests of new request files (R17), before any event of this
-    load is stored: the suppressions they add apply to it. `loaded` (the ledger's
-    content hashes) gains the files applied."""
+) -> list[FileResult]:
+    """Honour the requests of the request files whose content is not in `loaded` (the
+    ledger's content hashes), all in one transaction (R17). A file that cannot be read
+    stops it before anything is applied."""
     pending = []
     for landing_file in files:
         digest = sha256_of(landing_file.path)
         if digest not in loaded:
-            loaded.add(digest)
+            loaded.add(digest)  # the same content twice in one call is applied once
             requests = read_request_file(landing_file.path, landing_file.display_name)
             pending.append((landing_file, digest, requests))
     loaded_at = datetime.now(UTC)
-    results, erasures = [], []
+    results = []
     con.begin()
     try:
         for landing_file, digest, requests in pending:
             done = [e for e in (erase(con, key, r) for r in requests) if e is not None]
-            erasures += done
             result = FileResult(landing_file.display_name, len(requests), len(done))
             _write_ledger(con, _next_load_id(con), landing_file, digest, result, loaded_at)
             results.append(result)
@@ -250,7 +253,7 @@ def _apply_requests(
     except BaseException:
         con.rollback()
         raise
-    return results, erasures
+    return results
 
 
 def _batches(files: list[tuple[LandingFile, str]]) -> list[list[tuple[LandingFile, str]]]:
@@ -447,12 +450,40 @@ def _describe(result: FileResult) -> str:
     )
 
 
-def ingest(
+def apply_erasure_requests(
     settings: Settings,
     paths: list | None = None,
     progress: Progress | None = None,
 ) -> list[FileResult]:
-    """Load every new account and event file; return what each new file contributed."""
+    """Honour every new erasure request file (R17); return what each file contributed.
+
+    Run before the load of new event files, never after: the suppressions a request
+    adds then keep the same run's load, a replayed file of the person included, from
+    storing their lines (counted as suppressed), while the person's rows already in
+    the warehouse go now. The published copy is not touched: only publishing writes
+    it (docs/privacy.md says why nothing of the person is in it).
+    """
+    say = progress or (lambda _message: None)
+    files = [f for f in discover(settings.landing_dir, paths) if f.kind == "requests"]
+    if not files:
+        return []
+    key = settings.pseudonym_key()
+    con = connect_writer(settings)
+    try:
+        return _apply_requests(con, files, _loaded_hashes(con), key, say)
+    except duckdb.Error as exc:
+        raise MauError(f"erasure failed: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()
+
+
+def load_landing_files(
+    settings: Settings,
+    paths: list | None = None,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Load every new account and event file; return what each new file contributed.
+    Erasure request files are left to apply_erasure_requests, which runs first."""
     say = progress or (lambda _message: None)
     files = discover(settings.landing_dir, paths)
     key = settings.pseudonym_key()
@@ -460,10 +491,6 @@ def ingest(
     try:
         results = _load_accounts(con, [f for f in files if f.kind == "accounts"], say)
         loaded = _loaded_hashes(con)
-        request_results, erasures = _apply_requests(
-            con, [f for f in files if f.kind == "requests"], loaded, key, say
-        )
-        results += request_results
         event_files = [f for f in files if f.kind == "events"]
         new_events: list[tuple[LandingFile, str]] = []
         for landing_file, digest in zip(event_files, _digests(con, event_files), strict=True):
@@ -480,5 +507,16 @@ def ingest(
         raise MauError(f"ingestion failed: {str(exc).splitlines()[0]}") from exc
     finally:
         con.close()
-    scrub_serving(settings, [erasure.person for erasure in erasures])
     return results
+
+
+def ingest(
+    settings: Settings,
+    paths: list | None = None,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Apply new erasure requests, then load every new account and event file, in the
+    pipeline's order (R17): what `mau ingest` and the landing-day backfill do."""
+    return apply_erasure_requests(settings, paths, progress) + load_landing_files(
+        settings, paths, progress
+    )

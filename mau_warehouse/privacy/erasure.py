@@ -14,17 +14,16 @@ transaction the eraser
    the loader consults, so no later load brings them back, a replayed file included;
 4. writes an audit row: request id, times, rows removed per table, and no identifier.
 
-The published serving copy is scrubbed the same way and swapped in, and the next
-pipeline run rebuilds every model from the raw layer (a removal forces a full
-refresh), so open months are recounted without the person. Closed months keep their
-billing snapshot, which holds figures only (R16).
+The published serving copy is not touched: it holds tenant-level figures and no
+pseudonym, and only publishing writes it. The next pipeline run rebuilds every model
+from the raw layer (a removal forces a full refresh), so open months are recounted
+without the person, and publishes those figures once its checks pass. Closed months
+keep their billing snapshot, which holds figures only (R16).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +33,7 @@ import duckdb
 from mau_warehouse.config import Settings
 from mau_warehouse.errors import MauError
 from mau_warehouse.privacy.pseudonyms import pseudonym, suppression_digest
-from mau_warehouse.warehouse import connect_writer, open_database
+from mau_warehouse.warehouse import connect_writer
 
 # Columns that hold a person's pseudonym, in any table of the warehouse.
 PERSON_COLUMNS = ("user_pseudonym", "anonymous_pseudonym", "linked_user_pseudonym", "person_id")
@@ -232,7 +231,6 @@ def already_erased(con: duckdb.DuckDBPyConnection, request_id: str) -> bool:
 @dataclass(frozen=True)
 class Erasure:
     request_id: str
-    person: Person
     removed: dict[str, int]  # rows removed per table
 
 
@@ -258,7 +256,7 @@ def erase(con: duckdb.DuckDBPyConnection, key: str, request: ErasureRequest) -> 
             "removed": json.dumps(removed, sort_keys=True),
         },
     )
-    return Erasure(request.request_id, person, removed)
+    return Erasure(request.request_id, removed)
 
 
 def require_known_tenant(settings: Settings, tenant_id: str) -> None:
@@ -281,7 +279,7 @@ def require_known_tenant(settings: Settings, tenant_id: str) -> None:
 
 
 def apply_erasures(settings: Settings, requests: list[ErasureRequest]) -> list[Erasure]:
-    """Erase every request in one transaction, then scrub the published copy."""
+    """Erase every request in one transaction (`mau erase`); the next run publishes."""
     key = settings.pseudonym_key()
     con = connect_writer(settings)
     try:
@@ -294,24 +292,4 @@ def apply_erasures(settings: Settings, requests: list[ErasureRequest]) -> list[E
             raise
     finally:
         con.close()
-    scrub_serving(settings, [erasure.person for erasure in erasures])
     return erasures
-
-
-def scrub_serving(settings: Settings, persons: list[Person]) -> None:
-    """Remove the persons from the published copy too: a scrubbed copy is swapped in
-    whole, so readers see the old file or the new one, never a half-scrubbed state."""
-    target = settings.serving_path
-    if not target.exists() or not persons:
-        return
-    # The attach alias is the file's stem: it must be a plain name.
-    staging = target.with_name("serving_scrub.duckdb")
-    shutil.copyfile(target, staging)
-    con = open_database(staging, settings)
-    try:
-        for person in persons:
-            delete_person_rows(con, person)
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    os.replace(staging, target)

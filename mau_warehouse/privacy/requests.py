@@ -1,4 +1,4 @@
-"""Erasure request files: `landing/requests/*.csv`, taken by the next load (R17).
+"""Erasure request files: `landing/requests/*.csv`, applied by the next run before its load (R17).
 
 Columns: request_id, tenant_id, and user_id or anonymous_id (one of the two per row);
 requested_at (ISO 8601) is optional. A file is applied once (the load ledger keys on

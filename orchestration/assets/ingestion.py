@@ -1,8 +1,11 @@
 """Landing files → raw tables (SPEC §2; R1–R3 and R17 happen in the loader)."""
 
+from collections.abc import Iterator
+
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 
-from mau_warehouse.ingest import ingest
+from mau_warehouse.ingest import load_landing_files
+from orchestration.assets.erasure import SUPPRESSIONS
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
@@ -30,15 +33,23 @@ RAW_TABLES = {
 
 @multi_asset(
     specs=[
-        AssetSpec(key=list(key), description=description, group_name="ingestion", kinds={"duckdb"})
+        AssetSpec(
+            key=list(key),
+            description=description,
+            # The events' loads consult the suppression list: they run after the
+            # erasure requests of the same run (R17).
+            deps=[SUPPRESSIONS] if key[0] == "sdk" else [],
+            group_name="ingestion",
+            kinds={"duckdb"},
+        )
         for key, description in RAW_TABLES.items()
     ],
     name="landing_files",
     retry_policy=transient_retry,
     description="Load new files of the landing folder into the raw layer, each file once.",
 )
-def landing_files(context: AssetExecutionContext, mau_home: MauHome):
-    results = ingest(mau_home.settings(), progress=context.log.info)
+def landing_files(context: AssetExecutionContext, mau_home: MauHome) -> Iterator[MaterializeResult]:
+    results = load_landing_files(mau_home.settings(), progress=context.log.info)
     events = [r for r in results if r.file.startswith("events/") or r.quarantined]
     totals = {
         "files_loaded": len(results),

@@ -12,15 +12,14 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from mau_warehouse.privacy.retention import purge_expired, retention_cutoff
 from mau_warehouse.warehouse import connect_writer
+from orchestration.assets.erasure import PRIVACY_GROUP
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
-
-RETENTION_GROUP = "privacy"
 
 
 @asset(
     name="raw_retention",
-    group_name=RETENTION_GROUP,
+    group_name=PRIVACY_GROUP,
     deps=[AssetKey(["sdk", "event_lines"]), AssetKey(["sdk", "quarantine"])],
     retry_policy=transient_retry,
     kinds={"duckdb"},
