@@ -11,7 +11,6 @@ tenant takes effect at their next click.
 from __future__ import annotations
 
 import math
-import os
 import time
 
 import streamlit as st
@@ -29,7 +28,7 @@ SESSION_KEY = "signed_in_username"
 
 
 def _oidc() -> bool:
-    return os.environ.get("MAU_DASHBOARD_SIGN_IN", "password").strip().lower() == "oidc"
+    return load_settings().dashboard_sign_in == "oidc"
 
 
 @st.cache_resource

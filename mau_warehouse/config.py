@@ -1,20 +1,24 @@
 """Run-time configuration, read from environment variables only (SPEC §2, §7).
 
-Every path the project reads or writes at run time lives under ``MAU_HOME``;
-nothing is hard-coded elsewhere. Secrets never come from code: each is read
-from the environment or from an owner-only file outside the repository
-(mau_warehouse/secrets_files.py).
+`load_settings()` reads every variable of README.md's table once, validates it and
+returns a frozen `Settings`; the rest of the code reads its settings there, never the
+environment, and nothing writes the environment. Every path the project reads or
+writes at run time lives under ``MAU_HOME``; nothing is hard-coded elsewhere. Secrets
+never come from code: each is read from the environment or from an owner-only file
+outside the repository (mau_warehouse/secrets_files.py).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from mau_warehouse.errors import MauError
-from mau_warehouse.secrets_files import check_secret_files, read_secret, read_secret_file
+from mau_warehouse.notify.message import DEFAULT_DASHBOARD_URL
+from mau_warehouse.secrets_files import Secret, check_secret_files, read_secret_file
 
 DEFAULT_HOME = Path.home() / ".mau-warehouse"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +28,28 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """Where usage alerts go (R12, R13): a webhook and SMTP email, each optional."""
+
+    # The dashboard linked from every message (MAU_DASHBOARD_URL)
+    dashboard_url: str
+    # A Slack-style webhook; its URL carries a token (MAU_ALERT_WEBHOOK_URL[_FILE])
+    webhook_url: Secret
+    # Email is on when MAU_SMTP_HOST is set
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: Secret
+    smtp_starttls: bool
+    email_from: str
+    # The fallback recipients: a tenant's own billing_email takes their place
+    email_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Where things live and how DuckDB may use the machine."""
+    """Where things live, how DuckDB may use the machine, and the rest of the
+    configuration, as the environment gave it when `load_settings()` ran."""
 
     home: Path
     # DuckDB's limit in dbt's own process and the limit query (MAU_DUCKDB_MEMORY_LIMIT)
@@ -34,9 +58,33 @@ class Settings:
     # DuckDB's limit for connections opened inside the orchestrating process (loader,
     # checks, close, publish), which also holds Dagster and Great Expectations
     # (MAU_DUCKDB_IN_PROCESS_MEMORY_LIMIT)
-    duckdb_in_process_memory_limit: str = "512MB"
+    duckdb_in_process_memory_limit: str
     # Recount every open tenant-month on every run, not only what changed (MAU_FULL_RECOUNT)
-    full_recount: bool = False
+    full_recount: bool
+    # File bytes the loader puts in one transaction (MAU_INGEST_BATCH_BYTES)
+    ingest_batch_bytes: int
+    # R17: raw events and quarantine rows are kept this many whole months (MAU_RETENTION_MONTHS)
+    retention_months: int
+    # The port `mau docs` serves on by convention; Dagster's checks link there (MAU_DOCS_PORT)
+    docs_port: int
+    # Schedules (MAU_REFRESH_CRON, MAU_CLOSE_CRON, MAU_RETENTION_CRON)
+    refresh_cron: str
+    close_cron: str
+    retention_cron: str
+    # First landing day and billing month offered for backfills (MAU_PARTITIONS_START)
+    partitions_start: str
+    # Retries of the steps that open the warehouse (MAU_STEP_RETRIES)
+    step_retries: int
+    # Dashboard sign-in: usernames, roles and salted password hashes, owner-only
+    # (MAU_DASHBOARD_USERS_FILE)
+    dashboard_users_file: Path
+    # "password" (the users file) or "oidc" (Streamlit's login) (MAU_DASHBOARD_SIGN_IN)
+    dashboard_sign_in: str
+    # The R17 key (MAU_PSEUDONYM_KEY[_FILE]); without either, the key file under MAU_HOME
+    pseudonym_key_secret: Secret
+    # Encrypts the warehouse and serving files at rest (MAU_WAREHOUSE_KEY[_FILE], SPEC §7)
+    warehouse_key_secret: Secret
+    alerts: AlertSettings
 
     @property
     def landing_dir(self) -> Path:
@@ -90,25 +138,18 @@ class Settings:
         return self.home / "secrets"
 
     @property
-    def dashboard_users_file(self) -> Path:
-        """Dashboard sign-in: usernames, roles and salted password hashes (owner-only)."""
-        default = self.secrets_dir / "dashboard_users.json"
-        return Path(os.environ.get("MAU_DASHBOARD_USERS_FILE", default))
-
-    @property
     def check_status_path(self) -> Path:
         """Latest outcome of every data-quality suite, read by the data-health page."""
         return self.home / "quality" / "check_status.json"
 
     @property
     def pseudonym_key_file(self) -> Path:
-        return Path(os.environ.get("MAU_PSEUDONYM_KEY_FILE", self.secrets_dir / "pseudonym.key"))
+        return self.pseudonym_key_secret.file or self.secrets_dir / "pseudonym.key"
 
     def pseudonym_key(self) -> str:
         """The R17 key: from MAU_PSEUDONYM_KEY, else from the key file (owner-only)."""
-        key = os.environ.get("MAU_PSEUDONYM_KEY")
-        if key:
-            return key
+        if self.pseudonym_key_secret.value:
+            return self.pseudonym_key_secret.value
         path = self.pseudonym_key_file  # MAU_PSEUDONYM_KEY_FILE, or the default under MAU_HOME
         if not path.exists():
             raise MauError(
@@ -120,18 +161,25 @@ class Settings:
     def warehouse_key(self) -> str | None:
         """The encryption key of the warehouse and serving files (SPEC §7), from
         MAU_WAREHOUSE_KEY or MAU_WAREHOUSE_KEY_FILE; None keeps them unencrypted."""
-        return read_secret("MAU_WAREHOUSE_KEY")
+        return self.warehouse_key_secret.read()
 
     def check_secrets(self) -> None:
         """At start: every secret file that is configured is owner-only and outside the
         repository (SPEC §7)."""
+        secrets = (
+            self.pseudonym_key_secret,
+            self.warehouse_key_secret,
+            self.alerts.smtp_password,
+            self.alerts.webhook_url,
+        )
         check_secret_files(
-            {"key file": self.pseudonym_key_file, "users file": self.dashboard_users_file}
+            {f"{secret.name}_FILE": secret.file for secret in secrets}
+            | {"key file": self.pseudonym_key_file, "users file": self.dashboard_users_file}
         )
 
     def ensure_pseudonym_key(self) -> Path:
         """Create an owner-only random key file when no key is configured (demo, first run)."""
-        if os.environ.get("MAU_PSEUDONYM_KEY"):
+        if self.pseudonym_key_secret.value:
             return self.pseudonym_key_file
         path = self.pseudonym_key_file
         if not path.exists():
@@ -158,44 +206,96 @@ class Settings:
         return env
 
     @property
-    def retention_months(self) -> int:
-        """R17: raw events and quarantine rows are kept this many whole months (default 13)."""
-        value = os.environ.get("MAU_RETENTION_MONTHS", "13")
-        if not value.isdigit() or int(value) < 1:
-            raise MauError(f"MAU_RETENTION_MONTHS must be a whole number of months, got {value!r}")
-        return int(value)
-
-    @property
-    def docs_port(self) -> int:
-        """The port `mau docs` serves on by convention; Dagster's checks link there."""
-        value = os.environ.get("MAU_DOCS_PORT", "8080")
-        if not value.isdigit() or not 1 <= int(value) <= 65535:
-            raise MauError(f"MAU_DOCS_PORT must be a port number, got {value!r}")
-        return int(value)
-
-    @property
     def exports_dir(self) -> Path:
         return self.home / "exports"
 
 
-def load_settings(home: str | Path | None = None) -> Settings:
-    """Read settings from the environment (documented in README.md); `home` overrides MAU_HOME."""
-    home = Path(home or os.environ.get("MAU_HOME") or DEFAULT_HOME).expanduser().resolve()
-    threads = os.environ.get("MAU_DUCKDB_THREADS")
+def load_settings(
+    home: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read and validate the settings (README.md's table) from `environ`, by default this
+    process's environment; `home` overrides MAU_HOME. A bad value is a one-line MauError."""
+    env = os.environ if environ is None else environ
+    home = Path(home or env.get("MAU_HOME") or DEFAULT_HOME).expanduser().resolve()
+    threads = env.get("MAU_DUCKDB_THREADS")
     try:
         thread_count = int(threads) if threads else None
     except ValueError as exc:
         raise MauError(f"MAU_DUCKDB_THREADS must be a whole number, got {threads!r}") from exc
+    users_file = env.get("MAU_DASHBOARD_USERS_FILE")
+    sign_in = env.get("MAU_DASHBOARD_SIGN_IN", "password").strip().lower()
     return Settings(
         home=home,
         # DuckDB spills beyond its limit; 1GB leaves every process (loader, dbt) room
         # for Python and Arrow under the 2 GiB peak of SPEC §6.
-        duckdb_memory_limit=os.environ.get("MAU_DUCKDB_MEMORY_LIMIT", "1GB"),
+        duckdb_memory_limit=env.get("MAU_DUCKDB_MEMORY_LIMIT", "1GB"),
         duckdb_threads=thread_count,
         # Dagster, the definitions and Great Expectations take 0.5-0.7 GB of the same
         # process; with DuckDB at 1GB beside them M peaked at 2,143 MiB (SPEC §6: 2 GiB).
-        duckdb_in_process_memory_limit=os.environ.get(
-            "MAU_DUCKDB_IN_PROCESS_MEMORY_LIMIT", "512MB"
+        duckdb_in_process_memory_limit=env.get("MAU_DUCKDB_IN_PROCESS_MEMORY_LIMIT", "512MB"),
+        full_recount=env.get("MAU_FULL_RECOUNT", "") not in ("", "0", "false"),
+        ingest_batch_bytes=_whole_number(
+            env, "MAU_INGEST_BATCH_BYTES", str(256 * 1024 * 1024), "a whole number of bytes"
         ),
-        full_recount=os.environ.get("MAU_FULL_RECOUNT", "") not in ("", "0", "false"),
+        retention_months=_retention_months(env.get("MAU_RETENTION_MONTHS", "13")),
+        docs_port=_docs_port(env.get("MAU_DOCS_PORT", "8080")),
+        refresh_cron=env.get("MAU_REFRESH_CRON", "0 * * * *"),
+        close_cron=env.get("MAU_CLOSE_CRON", "30 0 * * *"),
+        retention_cron=env.get("MAU_RETENTION_CRON", "15 1 * * *"),
+        partitions_start=env.get("MAU_PARTITIONS_START", "2024-01-01"),
+        step_retries=_whole_number(env, "MAU_STEP_RETRIES", "2", "a whole number"),
+        dashboard_users_file=(
+            Path(users_file) if users_file else home / "secrets" / "dashboard_users.json"
+        ),
+        # Anything but "oidc" signs in with the users file, as it always has.
+        dashboard_sign_in="oidc" if sign_in == "oidc" else "password",
+        pseudonym_key_secret=Secret.from_environ("MAU_PSEUDONYM_KEY", env),
+        warehouse_key_secret=Secret.from_environ("MAU_WAREHOUSE_KEY", env),
+        alerts=_alert_settings(env),
+    )
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: str, what: str) -> int:
+    value = env.get(name, default)
+    if not value.isdigit():
+        raise MauError(f"{name} must be {what}, got {value!r}")
+    return int(value)
+
+
+def _retention_months(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise MauError(f"MAU_RETENTION_MONTHS must be a whole number of months, got {value!r}")
+    return int(value)
+
+
+def _docs_port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise MauError(f"MAU_DOCS_PORT must be a port number, got {value!r}")
+    return int(value)
+
+
+def _alert_settings(env: Mapping[str, str]) -> AlertSettings:
+    host = env.get("MAU_SMTP_HOST") or None
+    port = env.get("MAU_SMTP_PORT", "25")
+    try:
+        smtp_port = int(port)
+    except ValueError as exc:
+        # Without a host the port is never used, and never was a reason to stop.
+        if host is not None:
+            raise MauError(f"MAU_SMTP_PORT must be a port number, got {port!r}") from exc
+        smtp_port = 25
+    return AlertSettings(
+        dashboard_url=env.get("MAU_DASHBOARD_URL") or DEFAULT_DASHBOARD_URL,
+        webhook_url=Secret.from_environ("MAU_ALERT_WEBHOOK_URL", env),
+        smtp_host=host,
+        smtp_port=smtp_port,
+        smtp_user=env.get("MAU_SMTP_USER") or None,
+        smtp_password=Secret.from_environ("MAU_SMTP_PASSWORD", env),
+        smtp_starttls=env.get("MAU_SMTP_STARTTLS", "").lower() in {"1", "true", "yes"},
+        email_from=env.get("MAU_ALERT_EMAIL_FROM", "mau-warehouse@localhost"),
+        email_to=tuple(
+            address.strip()
+            for address in env.get("MAU_ALERT_EMAIL_TO", "").split(",")
+            if address.strip()
+        ),
     )

@@ -8,23 +8,41 @@ the project's repository, where it could be committed: both are checked when the
 
 from __future__ import annotations
 
-import os
 import stat
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mau_warehouse.errors import MauError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# The secrets the project reads: pseudonymization key (R17), warehouse encryption key,
-# alert delivery credentials.
-SECRET_NAMES = (
-    "MAU_PSEUDONYM_KEY",
-    "MAU_WAREHOUSE_KEY",
-    "MAU_SMTP_PASSWORD",
-    "MAU_ALERT_WEBHOOK_URL",
-)
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret as configured: NAME's value, or the file that NAME_FILE names.
+
+    The environment is read once, by `Secret.from_environ`; the file is read only when
+    the secret is needed, so a command that never uses it never fails on it.
+    """
+
+    name: str
+    # Kept out of repr: settings are logged and shown in tracebacks.
+    value: str | None = field(default=None, repr=False)
+    file: Path | None = None
+
+    @classmethod
+    def from_environ(cls, name: str, environ: Mapping[str, str]) -> Secret:
+        path = environ.get(f"{name}_FILE")
+        return cls(name, environ.get(name) or None, Path(path).expanduser() if path else None)
+
+    def read(self) -> str | None:
+        """NAME's value, else the content of the NAME_FILE file; None if neither."""
+        if self.value:
+            return self.value
+        if self.file is None:
+            return None
+        return read_secret_file(self.file, f"{self.name}_FILE")
 
 
 def check_secret_file(path: Path, what: str) -> None:
@@ -34,23 +52,6 @@ def check_secret_file(path: Path, what: str) -> None:
         raise MauError(f"{what} {path} is inside the project's repository: keep it outside")
     if resolved.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise MauError(f"{what} {path} must be readable by its owner only (chmod 600)")
-
-
-def secret_file_path(name: str, environ: Mapping[str, str] | None = None) -> Path | None:
-    env = os.environ if environ is None else environ
-    value = env.get(f"{name}_FILE")
-    return Path(value).expanduser() if value else None
-
-
-def read_secret(name: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """NAME from the environment, else the content of the NAME_FILE file; None if neither."""
-    env = os.environ if environ is None else environ
-    if env.get(name):
-        return env[name]
-    path = secret_file_path(name, env)
-    if path is None:
-        return None
-    return read_secret_file(path, f"{name}_FILE")
 
 
 def read_secret_file(path: Path, what: str) -> str:
@@ -63,10 +64,9 @@ def read_secret_file(path: Path, what: str) -> str:
     return value
 
 
-def check_secret_files(extra: Mapping[str, Path], environ: Mapping[str, str] | None = None) -> None:
-    """Check every configured secret file at start: the NAME_FILE variables, and `extra`
-    (files the project keeps itself, such as the dashboard users), where they exist."""
-    files = {f"{name}_FILE": secret_file_path(name, environ) for name in SECRET_NAMES}
-    for what, path in {**files, **extra}.items():
+def check_secret_files(files: Mapping[str, Path | None]) -> None:
+    """Check at start every configured secret file that exists, in order, each named as
+    its error message should name it (`MAU_WAREHOUSE_KEY_FILE`, `users file`)."""
+    for what, path in files.items():
         if path is not None and path.exists():
             check_secret_file(path, what)

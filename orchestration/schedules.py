@@ -1,16 +1,18 @@
 """Schedules: month-to-date figures every hour (P3), a daily close check (R16) and the
 daily retention purge (R17)."""
 
-import os
-
 from dagster import DefaultScheduleStatus, ScheduleDefinition
 
+from mau_warehouse.config import load_settings
 from orchestration.jobs import mau_pipeline, retention_purge
+
+# Read when the definitions load: a schedule's cron is part of its definition.
+SETTINGS = load_settings()
 
 hourly_refresh = ScheduleDefinition(
     name="hourly_refresh",
     job=mau_pipeline,
-    cron_schedule=os.environ.get("MAU_REFRESH_CRON", "0 * * * *"),
+    cron_schedule=SETTINGS.refresh_cron,
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description="Refresh month-to-date usage every hour (MAU_REFRESH_CRON overrides).",
@@ -21,7 +23,7 @@ hourly_refresh = ScheduleDefinition(
 daily_close = ScheduleDefinition(
     name="daily_close",
     job=mau_pipeline,
-    cron_schedule=os.environ.get("MAU_CLOSE_CRON", "30 0 * * *"),
+    cron_schedule=SETTINGS.close_cron,
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     tags={"mau/trigger": "daily_close"},
@@ -34,7 +36,7 @@ daily_close = ScheduleDefinition(
 daily_retention = ScheduleDefinition(
     name="daily_retention",
     job=retention_purge,
-    cron_schedule=os.environ.get("MAU_RETENTION_CRON", "15 1 * * *"),
+    cron_schedule=SETTINGS.retention_cron,
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(

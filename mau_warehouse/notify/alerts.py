@@ -81,7 +81,7 @@ def published_alerts(settings: Settings) -> list[Alert]:
 
 def queue_new_alerts(settings: Settings) -> tuple[int, list[str]]:
     """Add published alerts of live months to the outbox; each is queued once, ever (R12)."""
-    channels = [channel.name for channel in configured_channels()]
+    channels = [channel.name for channel in configured_channels(settings.alerts)]
     added = Outbox(settings.outbox_path).add(published_alerts(settings), channels)
     return added, channels
 
@@ -89,4 +89,4 @@ def queue_new_alerts(settings: Settings) -> tuple[int, list[str]]:
 def deliver_pending(settings: Settings) -> DeliveryOutcome:
     """Send what is due in the outbox: called by `mau run` after a successful run and by
     the alert_delivery sensor; the outbox's claims keep each send once between them."""
-    return Outbox(settings.outbox_path).deliver(configured_channels())
+    return Outbox(settings.outbox_path).deliver(configured_channels(settings.alerts))

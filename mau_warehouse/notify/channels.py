@@ -1,4 +1,4 @@
-"""Delivery channels, configured from the environment: a Slack-style webhook and SMTP email.
+"""Delivery channels, configured by the settings: a Slack-style webhook and SMTP email.
 
 Credentials (SMTP password, a webhook URL with a token) only ever come from the
 environment or from owner-only files outside the repository (NAME_FILE), never from
@@ -8,16 +8,17 @@ code or the repository (SPEC §7).
 from __future__ import annotations
 
 import json
-import os
 import smtplib
 import urllib.request
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mau_warehouse.errors import MauError
 from mau_warehouse.notify.message import DEFAULT_DASHBOARD_URL, headline, message_text
-from mau_warehouse.secrets_files import read_secret
+
+if TYPE_CHECKING:
+    from mau_warehouse.config import AlertSettings
 
 TIMEOUT_SECONDS = 10
 
@@ -124,41 +125,28 @@ class EmailChannel:
             smtp.send_message(message)
 
 
-def configured_channels(environ: dict[str, str] | None = None) -> list[Channel]:
+def configured_channels(settings: AlertSettings) -> list[Channel]:
     """Channels named by MAU_ALERT_WEBHOOK_URL and MAU_SMTP_HOST (+ sender and recipients).
 
     MAU_ALERT_EMAIL_TO is the fallback list: a tenant's own billing_email takes its place.
     """
-    env = os.environ if environ is None else environ
-    dashboard_url = env.get("MAU_DASHBOARD_URL") or DEFAULT_DASHBOARD_URL
     channels: list[Channel] = []
     # The webhook URL carries a token and the SMTP password is one: each comes from its
-    # variable or from an owner-only file named by NAME_FILE (SPEC §7).
-    webhook_url = read_secret("MAU_ALERT_WEBHOOK_URL", env)
+    # variable or from an owner-only file named by NAME_FILE (SPEC §7), read when sending.
+    webhook_url = settings.webhook_url.read()
     if webhook_url:
-        channels.append(WebhookChannel(webhook_url, dashboard_url))
-    if env.get("MAU_SMTP_HOST"):
-        recipients = tuple(
-            address.strip()
-            for address in env.get("MAU_ALERT_EMAIL_TO", "").split(",")
-            if address.strip()
-        )
-        try:
-            port = int(env.get("MAU_SMTP_PORT", "25"))
-        except ValueError as exc:
-            raise MauError(
-                f"MAU_SMTP_PORT must be a port number, got {env['MAU_SMTP_PORT']!r}"
-            ) from exc
+        channels.append(WebhookChannel(webhook_url, settings.dashboard_url))
+    if settings.smtp_host:
         channels.append(
             EmailChannel(
-                host=env["MAU_SMTP_HOST"],
-                port=port,
-                sender=env.get("MAU_ALERT_EMAIL_FROM", "mau-warehouse@localhost"),
-                recipients=recipients,
-                username=env.get("MAU_SMTP_USER") or None,
-                password=read_secret("MAU_SMTP_PASSWORD", env),
-                starttls=env.get("MAU_SMTP_STARTTLS", "").lower() in {"1", "true", "yes"},
-                dashboard_url=dashboard_url,
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.email_from,
+                recipients=settings.email_to,
+                username=settings.smtp_user,
+                password=settings.smtp_password.read(),
+                starttls=settings.smtp_starttls,
+                dashboard_url=settings.dashboard_url,
             )
         )
     return channels
