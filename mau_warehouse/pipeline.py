@@ -23,8 +23,6 @@ def prepare_dagster_home(settings: Settings) -> None:
         # One run at a time: DuckDB allows a single writing process, and the schedule,
         # the landing sensor and a click in the UI may all ask for a run at once.
         config.write_text("telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 1\n")
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-    os.environ["MAU_HOME"] = str(settings.home)
 
 
 @dataclass(frozen=True)
@@ -109,18 +107,25 @@ def run_pipeline(
 
     from orchestration.definitions import defs
     from orchestration.jobs import PIPELINE_JOB_NAME
+    from orchestration.resources import MauHome
 
     job = defs.resolve_job_def(PIPELINE_JOB_NAME)
     started = datetime.now(UTC)
     log_file = None if verbose else settings.logs_dir / f"run-{started:%Y%m%dT%H%M%SZ}.log"
     if progress is not None:
         progress("running the pipeline" + (f" (full log: {log_file})" if log_file else "") + "…")
-    with _output_to(log_file) as terminal_fd, DagsterInstance.get() as instance:
+    # The instance and the home are given explicitly, not through DAGSTER_HOME and
+    # MAU_HOME: this process's environment stays as it was.
+    with (
+        _output_to(log_file) as terminal_fd,
+        DagsterInstance.from_config(str(settings.dagster_home)) as instance,
+    ):
         loggers: dict[str, object] = {"console": {"config": {"log_level": "INFO"}}}
         if terminal_fd is not None:
             loggers["step_progress"] = {"config": {"terminal_fd": terminal_fd}}
         result = job.execute_in_process(
             instance=instance,
+            resources={"mau_home": MauHome(home=str(settings.home))},
             raise_on_error=False,
             run_config={
                 "loggers": loggers,

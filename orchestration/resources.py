@@ -1,6 +1,4 @@
-"""Resources: where the warehouse lives and how dbt is invoked, from the environment."""
-
-import os
+"""Resources: where the warehouse lives and how dbt is invoked."""
 
 from dagster import ConfigurableResource
 
@@ -9,20 +7,16 @@ from orchestration.dbt_project import dbt_cli
 
 
 class MauHome(ConfigurableResource):
-    """The MAU_HOME that a run reads and writes; unset means the environment's."""
+    """The MAU_HOME that a run reads and writes; unset means the environment's
+    (`load_settings` reads MAU_HOME, default ~/.mau-warehouse)."""
 
     home: str | None = None
 
     def settings(self) -> Settings:
         return load_settings(self.home)
 
-    def export_dbt_environment(self) -> None:
-        """profiles.yml reads the warehouse path and DuckDB limits from the environment."""
-        os.environ.update(self.settings().dbt_env())
-
 
 def build_resources() -> dict[str, object]:
-    return {
-        "mau_home": MauHome(home=os.environ.get("MAU_HOME")),
-        "dbt": dbt_cli(),
-    }
+    # `mau run` gives its job the home it was asked for (mau_warehouse/pipeline.py);
+    # `mau ui` starts Dagster with MAU_HOME set to it.
+    return {"mau_home": MauHome(), "dbt": dbt_cli()}

@@ -97,10 +97,9 @@ def test_report_formats(published_home: Path) -> None:
 
 
 def test_the_dagster_run_materialized_every_asset_and_passed_every_check(
-    published_home: Path, monkeypatch: pytest.MonkeyPatch
+    published_home: Path,
 ) -> None:
-    monkeypatch.setenv("DAGSTER_HOME", str(published_home / "dagster"))
-    with DagsterInstance.get() as instance:
+    with DagsterInstance.from_config(str(published_home / "dagster")) as instance:
         [run] = instance.get_runs()
         assert run.job_name == "mau_pipeline"
         assert run.status == DagsterRunStatus.SUCCESS

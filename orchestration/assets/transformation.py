@@ -4,15 +4,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, Config
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    dbt_assets,
-)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from mau_warehouse.privacy.rebuild import rebuild_due
-from orchestration.dbt_project import ensure_manifest
+from orchestration.dbt_project import WarehouseDbtCli, ensure_manifest
 from orchestration.resources import MauHome
 
 
@@ -46,7 +41,10 @@ TRANSLATOR = LayeredTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=TRANSLATOR)
 def mau_dbt_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, mau_home: MauHome, config: DbtBuildConfig
+    context: AssetExecutionContext,
+    dbt: WarehouseDbtCli,
+    mau_home: MauHome,
+    config: DbtBuildConfig,
 ):
     """Build every model and run every data test; a failing test fails the step.
 
@@ -55,10 +53,12 @@ def mau_dbt_models(
     pin the rules' logic on fixed inputs, not the day's data: they run in the test suite
     (tests/test_dbt.py), not on every production run.
     """
-    mau_home.export_dbt_environment()
+    settings = mau_home.settings()
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if config.full_refresh or rebuild_due(mau_home.settings()):
+    if config.full_refresh or rebuild_due(settings):
         # An erasure or a retention purge removed raw lines since the last build (R17).
         context.log.info("full refresh: every model is rebuilt from the raw layer")
         args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream()
+    # profiles.yml reads the warehouse path, DuckDB's limits and the key from dbt's
+    # environment: given to the dbt process alone, not set in this one.
+    yield from dbt.cli(args, env=settings.dbt_env(), context=context).stream()
