@@ -5,7 +5,9 @@ the table it queries. Nothing runs."""
 from __future__ import annotations
 
 import json
+from importlib import resources
 
+import duckdb
 import pytest
 from dagster import AssetKey, Definitions
 from dagster_dbt import get_asset_key_for_model
@@ -13,7 +15,7 @@ from dagster_dbt import get_asset_key_for_model
 from data_quality.suites import all_suites
 from orchestration.assets.billing import BILLING_SNAPSHOT
 from orchestration.assets.erasure import SUPPRESSIONS
-from orchestration.assets.ingestion import RAW_TABLES
+from orchestration.assets.ingestion import RAW_SCHEMA, RAW_TABLES
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.dbt_project import dbt_project
 from orchestration.definitions import defs
@@ -63,8 +65,8 @@ def table_of(key: AssetKey, dbt_tables: dict[AssetKey, tuple[str, str]]) -> tupl
     """The warehouse table (schema, name) that an asset writes."""
     if key == BILLING_SNAPSHOT:
         return ("billing", "monthly_usage_snapshot")
-    if tuple(key.path) in RAW_TABLES:
-        return ("raw", key.path[-1])
+    if key in RAW_TABLES:
+        return (RAW_SCHEMA, RAW_TABLES[key].name)
     return dbt_tables[key]
 
 
@@ -77,6 +79,36 @@ def test_each_check_hangs_on_the_table_its_suite_queries(
     }
     suites = {f"gx_{suite.name}": (suite.schema, suite.table) for suite in all_suites()}
     assert checked == suites
+
+
+# The loader's own cache of content hashes (raw.landing_file_stats): dbt never reads it,
+# so it is no source.
+LOADER_ONLY = {(RAW_SCHEMA, "landing_file_stats")}
+
+
+def test_the_raw_schema_ddl_and_the_dbt_sources_declare_the_same_tables_and_columns() -> None:
+    """RAW_TABLES comes from the dbt sources and the loader writes the DDL's tables: a
+    table or column added to one of them must be added to the other."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    sources = {
+        (source["schema"], source["identifier"]): set(source["columns"])
+        for source in manifest["sources"].values()
+    }
+    ddl = resources.files("mau_warehouse").joinpath("sql/raw_schema.sql").read_text()
+    with duckdb.connect() as con:
+        con.execute(ddl)
+        rows = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_catalog = current_database()"
+        ).fetchall()
+    created: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in rows:
+        created.setdefault((schema, table), set()).add(column)
+
+    assert {table: created.get(table) for table in sources} == sources
+    raw_created = {table for table in created if table[0] == RAW_SCHEMA} - LOADER_ONLY
+    assert raw_created == {table for table in sources if table[0] == RAW_SCHEMA}
+    assert {(RAW_SCHEMA, table.name) for table in RAW_TABLES.values()} == raw_created
 
 
 def test_erasure_requests_run_before_the_loader_and_the_loader_before_dbt(

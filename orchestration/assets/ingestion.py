@@ -1,48 +1,62 @@
 """Landing files → raw tables (SPEC §2; R1–R3 and R17 happen in the loader)."""
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 from mau_warehouse.ingest import load_landing_files
 from orchestration.assets.erasure import SUPPRESSIONS
+from orchestration.assets.transformation import TRANSLATOR
+from orchestration.dbt_project import ensure_manifest
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
-# dbt sources read these tables; the keys match dagster-dbt's source asset keys
-# so the lineage runs from landing files to billing marts without a gap.
-RAW_TABLES = {
-    ("sdk", "event_lines"): "Events that passed R1, duplicates included; ids pseudonymized (R17).",
-    ("sdk", "quarantine"): "Lines that could not become events, with file, line and reason (R1).",
-    (
-        "sdk",
-        "load_ledger",
-    ): "One row per loaded file content: makes loads idempotent (R2).",
-    (
-        "sdk",
-        "line_removals",
-    ): "Loaded lines not kept: erased, purged after retention, or suppressed (R17).",
-    ("billing_system", "plans"): "Plan catalogue from plans.csv (or the shipped default).",
-    ("billing_system", "tenants"): "Tenants with their billing time zone, from tenants.csv.",
-    (
-        "billing_system",
-        "subscriptions",
-    ): "Subscription history with trials, from subscriptions.csv.",
-}
+# The schema the loader writes (mau_warehouse/sql/raw_schema.sql).
+RAW_SCHEMA = "raw"
+# The events' source: its loads consult the suppression list, so they run after the
+# erasure requests of the same run (R17).
+EVENTS_SOURCE = "sdk"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table the loader writes, as the dbt sources declare it."""
+
+    source: str  # the dbt source: sdk | billing_system
+    name: str  # the table in schema raw
+    description: str
+
+
+def _raw_tables() -> dict[AssetKey, RawTable]:
+    """The loader's tables, declared once: by the dbt sources on schema raw, whose
+    tables and columns tests/test_definitions.py holds equal to raw_schema.sql's. The
+    keys are dagster-dbt's own source asset keys, so the lineage runs from landing
+    files to billing marts without a gap."""
+    manifest = json.loads(ensure_manifest().read_text())
+    return {
+        TRANSLATOR.get_asset_spec(manifest, unique_id, None).key: RawTable(
+            source["source_name"], source["identifier"], " ".join(source["description"].split())
+        )
+        for unique_id, source in sorted(manifest["sources"].items())
+        if source["schema"] == RAW_SCHEMA
+    }
+
+
+RAW_TABLES = _raw_tables()
 
 
 @multi_asset(
     specs=[
         AssetSpec(
-            key=list(key),
-            description=description,
-            # The events' loads consult the suppression list: they run after the
-            # erasure requests of the same run (R17).
-            deps=[SUPPRESSIONS] if key[0] == "sdk" else [],
+            key,
+            description=table.description,
+            deps=[SUPPRESSIONS] if table.source == EVENTS_SOURCE else [],
             group_name="ingestion",
             kinds={"duckdb"},
         )
-        for key, description in RAW_TABLES.items()
+        for key, table in RAW_TABLES.items()
     ],
     name="landing_files",
     retry_policy=transient_retry,
@@ -60,4 +74,4 @@ def landing_files(context: AssetExecutionContext, mau_home: MauHome) -> Iterator
         "unreadable_files": sum(1 for r in results if r.error),
     }
     for key in RAW_TABLES:
-        yield MaterializeResult(asset_key=list(key), metadata=totals)
+        yield MaterializeResult(asset_key=key, metadata=totals)
