@@ -9,11 +9,11 @@ dialog can run them over a date range.
 Partitions start at MAU_PARTITIONS_START (default 2024-01-01).
 """
 
-import os
-
 from dagster import DailyPartitionsDefinition, MonthlyPartitionsDefinition
 
-PARTITIONS_START = os.environ.get("MAU_PARTITIONS_START", "2024-01-01")
+from mau_warehouse.config import load_settings
+
+PARTITIONS_START = load_settings().partitions_start
 
 # Today's landing folder fills all day and may be reloaded (end_offset=1); a month can
 # only be closed once it has ended, so the open month is not offered (R16).

@@ -6,12 +6,12 @@ retry cannot double anything. dbt tests and Great Expectations checks are not
 retried: a failed check is a finding, not a hiccup.
 """
 
-import os
-
 from dagster import Backoff, RetryPolicy
 
+from mau_warehouse.config import load_settings
+
 transient_retry = RetryPolicy(
-    max_retries=int(os.environ.get("MAU_STEP_RETRIES", "2")),
+    max_retries=load_settings().step_retries,
     delay=10,
     backoff=Backoff.EXPONENTIAL,
 )
