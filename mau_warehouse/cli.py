@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from mau_warehouse.bench.run import STEPS as BENCH_STEPS
 from mau_warehouse.bench.workloads import WORKLOADS as BENCH_WORKLOADS
-from mau_warehouse.config import DBT_PROJECT_DIR, REPO_ROOT, Settings, load_settings
+from mau_warehouse.config import DBT_PROJECT_DIR, Settings, load_settings
 from mau_warehouse.errors import MauError
 
 EXIT_ERROR = 1
@@ -309,11 +309,13 @@ def _exec(program: str, arguments: list[str], env: dict[str, str]) -> NoReturn:
 
 
 def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
+    import dashboards
+
     _exec(
         "streamlit",
         [
             "run",
-            str(REPO_ROOT / "dashboards" / "app.py"),
+            str(Path(dashboards.__file__).resolve().parent / "app.py"),
             "--server.headless=true",
             f"--server.port={args.port}",
             "--server.address=127.0.0.1",
@@ -532,7 +534,7 @@ def build_parser() -> OneLineParser:
     demo.add_argument(
         "--verbose", action="store_true", help="show Dagster's and dbt's logs as the run goes"
     )
-    demo.set_defaults(handler=cmd_demo, full_refresh=False)
+    demo.set_defaults(handler=cmd_demo, full_refresh=False, full_recount=False)
 
     bench = commands.add_parser("bench", help="time the pipeline against the limit query (SPEC §6)")
     bench.add_argument(
