@@ -15,9 +15,9 @@ import re
 import shutil
 from pathlib import Path
 
-from mau_warehouse.config import REPO_ROOT
-
-ASSETS_DIR = REPO_ROOT / "data_quality" / "docs_assets" / "node_modules"
+# Installed by `make setup` in the checkout; an installed package without them keeps
+# the CDN addresses (localize_site).
+ASSETS_DIR = Path(__file__).resolve().parent / "docs_assets" / "node_modules"
 VENDOR_DIR = "static/vendor/"
 
 # Each address GX's page templates load -> the same file in its npm package, under

@@ -16,13 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import dbt_project
 from mau_warehouse.errors import MauError
 from mau_warehouse.notify.message import DEFAULT_DASHBOARD_URL
 from mau_warehouse.secrets_files import Secret, check_secret_files, read_secret_file
 
 DEFAULT_HOME = Path.home() / ".mau-warehouse"
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# The dbt project ships in the distribution as the package `dbt_project` (its files as
+# package data), so an installed `mau` finds it without a checkout of the repository.
+DBT_PROJECT_DIR = Path(dbt_project.__file__).resolve().parent
 # dbt is installed beside this interpreter; the venv's bin folder need not be on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 

@@ -33,9 +33,10 @@ from data_quality.offline_docs import (
 )
 from data_quality.outcomes import data_docs_url
 from data_quality.suites import all_suites
-from mau_warehouse.config import REPO_ROOT, load_settings
+from mau_warehouse.config import load_settings
 from mau_warehouse.errors import MauError
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 LOCK = REPO_ROOT / "data_quality" / "docs_assets" / "package-lock.json"
 GX_VIEW = Path(great_expectations.__file__).parent / "render" / "view"

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+import dashboards
 from mau_warehouse.users import add_user
 
 TENANTS = 1_000
@@ -124,7 +125,7 @@ def main() -> None:
     add_user(users, STAFF[0], "staff", None, STAFF[1])
     os.environ["MAU_HOME"] = str(home)
     os.environ["MAU_DASHBOARD_USERS_FILE"] = str(users)
-    app_path = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+    app_path = Path(dashboards.__file__).resolve().parent / "app.py"
     for title, (cold, warm) in _render_times(app_path, repetitions).items():
         print(json.dumps({"page": title, "cold_seconds": cold, "warm_seconds": warm}))
     print(json.dumps({"rows": rows}))
