@@ -112,7 +112,16 @@ def dbt_cli() -> WarehouseDbtCli:
     )
 
 
-WATCHED = ("models", "macros", "seeds", "tests", "docs", "dbt_project.yml", "profiles.yml")
+WATCHED = (
+    "models",
+    "macros",
+    "seeds",
+    "tests",
+    "docs",
+    "vendor",
+    "dbt_project.yml",
+    "profiles.yml",
+)
 
 
 def _newest_source_change(project_dir: Path) -> float:

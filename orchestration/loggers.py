@@ -15,6 +15,7 @@ from dagster._core.log_manager import get_log_record_metadata, has_log_record_me
 
 # What a person reads for each step of the pipeline job; the other steps run checks.
 STEP_LABELS = {
+    "erasure_requests": "apply erasure requests",
     "landing_files": "load landing files",
     "mau_dbt_models": "build models (dbt)",
     "billing_snapshot": "close months",

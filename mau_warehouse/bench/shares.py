@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 PARTS = ("start_up", "loader", "dbt", "checks", "close_publish")
-PART_OF_STEP = {"landing_files": "loader", "mau_dbt_models": "dbt"}
+# Erasure requests are read from the landing folder like any file: part of loading.
+PART_OF_STEP = {"erasure_requests": "loader", "landing_files": "loader", "mau_dbt_models": "dbt"}
 
 
 def _part(step_key: str) -> str:
