@@ -13,6 +13,7 @@ from dagster import AssetKey, Definitions
 from dagster_dbt import get_asset_key_for_model
 
 from data_quality.suites import all_suites
+from mau_warehouse.warehouse import PUBLISHED_SCHEMAS
 from orchestration.assets.billing import BILLING_SNAPSHOT
 from orchestration.assets.erasure import SUPPRESSIONS
 from orchestration.assets.ingestion import RAW_SCHEMA, RAW_TABLES
@@ -121,3 +122,27 @@ def test_erasure_requests_run_before_the_loader_and_the_loader_before_dbt(
     steps = [node.name for node in pipeline.graph.nodes_in_topological_order]
     assert steps.index("erasure_requests") < steps.index("landing_files")
     assert steps.index("landing_files") < steps.index("mau_dbt_models")
+
+
+def test_publishing_waits_for_every_model_it_copies_and_every_exposure_reads(
+    definitions: Definitions,
+) -> None:
+    """The serving copy holds whole schemas (mau_warehouse/warehouse.py): the publishing
+    asset depends on every model in them, and what the pages and `mau report` read
+    (the dbt exposures) is among them."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    served = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] in PUBLISHED_SCHEMAS
+    }
+    exposed = {
+        manifest["nodes"][parent]["name"]
+        for exposure in manifest["exposures"].values()
+        for parent in exposure["depends_on"]["nodes"]
+        if parent.startswith("model.")
+    }
+    assert exposed and exposed <= served
+    graph = definitions.resolve_asset_graph()
+    upstream = graph.get(AssetKey("published_marts")).parent_keys
+    assert {get_asset_key_for_model([mau_dbt_models], name) for name in served} <= upstream

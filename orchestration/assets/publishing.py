@@ -1,32 +1,27 @@
 """Publishing: the marts are copied to the read-only serving file after every check passed."""
 
+import json
+
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
-from mau_warehouse.warehouse import connect_writer, publish
+from mau_warehouse.warehouse import PUBLISHED_SCHEMAS, connect_writer, publish
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.checks import assets_with_blocking_checks
+from orchestration.dbt_project import ensure_manifest
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
-PUBLISHED_MARTS = (
-    "fct_tenant_monthly_usage",
-    "dim_tenants",
-    "dim_plans",
-    "fct_quarantine_by_reason",
-    "fct_file_loads",
-    "fct_duplicate_events",
-    "fct_excluded_traffic",
-    "fct_unattributed_usage",
-    "fct_freshness",
-    "fct_tenant_daily_usage",
-    "fct_usage_alerts",
-    "fct_upgrade_outreach",
-    "fct_late_adjustments",
-    "fct_projection_backtest",
-    "fct_projection_error_by_day",
-    "fct_projection_alert_backtest",
-)
+
+def published_models() -> list[str]:
+    """The dbt models that publishing copies: every model the manifest puts in a
+    published schema, so a new mart is served and waited for without a list to keep."""
+    manifest = json.loads(ensure_manifest().read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] in PUBLISHED_SCHEMAS
+    )
 
 
 @asset(
@@ -35,7 +30,7 @@ PUBLISHED_MARTS = (
     deps=list(
         dict.fromkeys(
             [
-                *(get_asset_key_for_model([mau_dbt_models], name) for name in PUBLISHED_MARTS),
+                *(get_asset_key_for_model([mau_dbt_models], name) for name in published_models()),
                 AssetKey("billing_snapshot"),
                 *assets_with_blocking_checks(),
             ]
