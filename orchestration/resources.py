@@ -17,6 +17,6 @@ class MauHome(ConfigurableResource):
 
 
 def build_resources() -> dict[str, object]:
-    # `mau run` gives its job the home it was asked for (mau_warehouse/pipeline.py);
+    # `mau run` gives its job the home it was asked for (mau_warehouse/cli/pipeline.py);
     # `mau ui` starts Dagster with MAU_HOME set to it.
     return {"mau_home": MauHome(), "dbt": dbt_cli()}

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from mau_warehouse.bench.measure import Measurement
-from mau_warehouse.bench.report import render, rows
-from mau_warehouse.bench.steps import StepResult
+from mau_warehouse.tools.bench.measure import Measurement
+from mau_warehouse.tools.bench.report import render, rows
+from mau_warehouse.tools.bench.steps import StepResult
 from tests.conftest import MAU
 
 FIELDS = {"workload", "step", "seconds", "peak_rss_mb", "ratio_to_limit"}

@@ -15,13 +15,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from mau_warehouse.errors import MauError
-from mau_warehouse.workload import (
+from mau_warehouse.tools.workload import (
     MALFORMED_KINDS,
     GenerateOptions,
     GenerateSummary,
     generate,
 )
-from mau_warehouse.workload import run as generate_module
+from mau_warehouse.tools.workload import run as generate_module
 
 SMALL = GenerateOptions(
     seed=7, tenants=30, months=2, events=30_000, start_month="2025-01", malformed_rate=0.01

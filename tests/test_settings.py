@@ -228,7 +228,7 @@ def test_a_run_leaves_the_process_environment_unchanged(
 ) -> None:
     from dagster import DagsterInstance, DagsterRunStatus
 
-    from mau_warehouse.pipeline import run_pipeline
+    from mau_warehouse.cli.pipeline import run_pipeline
 
     run_mau(mau_home, "generate", "--seed", "3", "--tenants", "2", "--months", "1",
             "--events", "2000")  # fmt: skip

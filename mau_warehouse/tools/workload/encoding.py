@@ -15,16 +15,16 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from mau_warehouse.workload.dictionaries import (
+from mau_warehouse.tools.workload.dictionaries import (
     ANON_OMITTED,
     NO_PAD,
     USER_EMPTY,
     USER_OMITTED,
     Dictionaries,
 )
-from mau_warehouse.workload.fields import Fields
-from mau_warehouse.workload.text import Pool, Texts, fixed_strings
-from mau_warehouse.workload.vocabulary import DEVICE_NAMES, UAS
+from mau_warehouse.tools.workload.fields import Fields
+from mau_warehouse.tools.workload.text import Pool, Texts, fixed_strings
+from mau_warehouse.tools.workload.vocabulary import DEVICE_NAMES, UAS
 
 EVENT_COLUMNS = (
     "event_id", "tenant_id", "event_type", "occurred_at", "sent_at", "received_at", "user_id",

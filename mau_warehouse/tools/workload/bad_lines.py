@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from mau_warehouse.workload.scenario import DAY_MS, World
-from mau_warehouse.workload.vocabulary import DESKTOP_UAS
+from mau_warehouse.tools.workload.scenario import DAY_MS, World
+from mau_warehouse.tools.workload.vocabulary import DESKTOP_UAS
 
 # Malformed line kinds, named after the SPEC R1 reason a loader should give them.
 MALFORMED_KINDS = (

@@ -7,7 +7,7 @@ each copy keeps the template's internal consistency. Each page is then rendered
 by Streamlit's AppTest, which runs the real app script against that file, signed
 in as staff: the first render (cold caches) and the median of the next ones.
 
-Run as `python -m mau_warehouse.bench.dashboards TEMPLATE_SERVING HOME REPETITIONS`;
+Run as `python -m mau_warehouse.tools.bench.dashboards TEMPLATE_SERVING HOME REPETITIONS`;
 prints one JSON object per page.
 """
 

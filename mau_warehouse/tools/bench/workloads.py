@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mau_warehouse.bench.measure import Measurement, run_measured
 from mau_warehouse.errors import MauError
+from mau_warehouse.tools.bench.measure import Measurement, run_measured
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from isal import isal_zlib
 
-from mau_warehouse.workload.bad_lines import malformed_lines
-from mau_warehouse.workload.encoding import PARQUET_SCHEMA
-from mau_warehouse.workload.scenario import World
-from mau_warehouse.workload.vocabulary import PLANS
+from mau_warehouse.tools.workload.bad_lines import malformed_lines
+from mau_warehouse.tools.workload.encoding import PARQUET_SCHEMA
+from mau_warehouse.tools.workload.scenario import World
+from mau_warehouse.tools.workload.vocabulary import PLANS
 
 # Few distinct values: dictionary encoding pays. Ids and clocks would only fill dictionaries.
 DICTIONARY_COLUMNS = [

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mau_warehouse.bench.report import rows
-from mau_warehouse.bench.steps import (
+from mau_warehouse.config import Settings
+from mau_warehouse.tools.bench.report import rows
+from mau_warehouse.tools.bench.steps import (
     HISTORIES,
     Bench,
     Progress,
@@ -15,8 +16,7 @@ from mau_warehouse.bench.steps import (
     pipeline,
     run_workload,
 )
-from mau_warehouse.bench.workloads import WORKLOADS, ensure_workload
-from mau_warehouse.config import Settings
+from mau_warehouse.tools.bench.workloads import WORKLOADS, ensure_workload
 
 STEPS = ("pipeline", *HISTORIES, "dashboards")
 # A key of the bench's own: its homes are scratch, and the user's key stays untouched.

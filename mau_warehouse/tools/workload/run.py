@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from mau_warehouse.workload.bad_lines import MALFORMED_CYCLE, MALFORMED_KINDS
-from mau_warehouse.workload.dictionaries import Dictionaries
-from mau_warehouse.workload.encoding import EVENT_COLUMNS, json_lines, parquet_columns
-from mau_warehouse.workload.fields import event_fields
-from mau_warehouse.workload.scenario import GenerateOptions, Plan, World, validate
-from mau_warehouse.workload.timelines import Frame, month_rows, received_by_day, take_rows
-from mau_warehouse.workload.writers import (
+from mau_warehouse.tools.workload.bad_lines import MALFORMED_CYCLE, MALFORMED_KINDS
+from mau_warehouse.tools.workload.dictionaries import Dictionaries
+from mau_warehouse.tools.workload.encoding import EVENT_COLUMNS, json_lines, parquet_columns
+from mau_warehouse.tools.workload.fields import event_fields
+from mau_warehouse.tools.workload.scenario import GenerateOptions, Plan, World, validate
+from mau_warehouse.tools.workload.timelines import Frame, month_rows, received_by_day, take_rows
+from mau_warehouse.tools.workload.writers import (
     DayJob,
     temporary_path,
     write_accounts,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mau_warehouse.workload.dictionaries import (
+from mau_warehouse.tools.workload.dictionaries import (
     ANON_NULL,
     ANON_OMITTED,
     ID_PADS,
@@ -22,11 +22,11 @@ from mau_warehouse.workload.dictionaries import (
     USER_OPENS,
     Dictionaries,
 )
-from mau_warehouse.workload.hashing import mix, unit
-from mau_warehouse.workload.scenario import DAY_MS, World
-from mau_warehouse.workload.text import Parts, hex_digits
-from mau_warehouse.workload.timelines import RETRY_CONFLICT, Frame
-from mau_warehouse.workload.vocabulary import (
+from mau_warehouse.tools.workload.hashing import mix, unit
+from mau_warehouse.tools.workload.scenario import DAY_MS, World
+from mau_warehouse.tools.workload.text import Parts, hex_digits
+from mau_warehouse.tools.workload.timelines import RETRY_CONFLICT, Frame
+from mau_warehouse.tools.workload.vocabulary import (
     BOT,
     BOT_KIND,
     DEVICE_NAMES,

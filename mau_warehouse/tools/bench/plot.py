@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from mau_warehouse.bench.workloads import WORKLOADS
+from mau_warehouse.tools.bench.workloads import WORKLOADS
 
 WIDTH, HEIGHT, MARGIN = 920, 380, 56
 SERIES = {

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import numpy as np
 
-from mau_warehouse.workload.scenario import DAY_MS, World, date_ms
-from mau_warehouse.workload.text import Pool, fixed_block, text_table, two_digits
-from mau_warehouse.workload.vocabulary import (
+from mau_warehouse.tools.workload.scenario import DAY_MS, World, date_ms
+from mau_warehouse.tools.workload.text import Pool, fixed_block, text_table, two_digits
+from mau_warehouse.tools.workload.vocabulary import (
     DEVICE_NAMES,
     EVENT_TYPES,
     PAGE_PATHS,

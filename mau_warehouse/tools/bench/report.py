@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from mau_warehouse.bench.shares import describe
-from mau_warehouse.bench.steps import StepResult
+from mau_warehouse.tools.bench.shares import describe
+from mau_warehouse.tools.bench.steps import StepResult
 
 
 def rows(results: list[StepResult]) -> list[dict[str, object]]:

@@ -11,10 +11,10 @@ import uuid
 from pathlib import Path
 from typing import NoReturn
 
-from mau_warehouse.bench.run import STEPS as BENCH_STEPS
-from mau_warehouse.bench.workloads import WORKLOADS as BENCH_WORKLOADS
 from mau_warehouse.config import DBT_PROJECT_DIR, Settings, load_settings
 from mau_warehouse.errors import MauError
+from mau_warehouse.tools.bench.run import STEPS as BENCH_STEPS
+from mau_warehouse.tools.bench.workloads import WORKLOADS as BENCH_WORKLOADS
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -62,8 +62,8 @@ def _add_generate_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_generate(args: argparse.Namespace, settings: Settings) -> None:
-    from mau_warehouse.progress import progress_bar
-    from mau_warehouse.workload import GenerateOptions, generate
+    from mau_warehouse.cli.progress import progress_bar
+    from mau_warehouse.tools.workload import GenerateOptions, generate
 
     settings.ensure_pseudonym_key()
     options = GenerateOptions(
@@ -109,7 +109,7 @@ def _run_pipeline(
 ) -> None:
     """A pipeline run, one line per step, then a short summary. Files that could not be
     read are bad input (SPEC §5): the run published what it could, and exits non-zero."""
-    from mau_warehouse.pipeline import run_pipeline
+    from mau_warehouse.cli.pipeline import run_pipeline
 
     summary = run_pipeline(
         settings,
@@ -273,8 +273,8 @@ def _month_digest(rows: list[dict[str, object]]) -> str:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> None:
-    from mau_warehouse.bench.report import render
-    from mau_warehouse.bench.run import run_bench
+    from mau_warehouse.tools.bench.report import render
+    from mau_warehouse.tools.bench.run import run_bench
 
     steps = args.steps.split(",") if args.steps else list(BENCH_STEPS)
     unknown = sorted(set(steps) - set(BENCH_STEPS))
@@ -291,7 +291,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> None:
     )
     print(render(rows, args.format))
     if args.plot:
-        from mau_warehouse.bench.plot import svg
+        from mau_warehouse.tools.bench.plot import svg
 
         Path(args.plot).write_text(svg(rows), encoding="utf-8")
         _say(f"plot written to {args.plot}")
@@ -328,7 +328,7 @@ def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_ui(args: argparse.Namespace, settings: Settings) -> None:
-    from mau_warehouse.pipeline import prepare_dagster_home
+    from mau_warehouse.cli.pipeline import prepare_dagster_home
 
     prepare_dagster_home(settings)
     _exec(

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mau_warehouse.workload.hashing import mix
-from mau_warehouse.workload.scenario import (
+from mau_warehouse.tools.workload.hashing import mix
+from mau_warehouse.tools.workload.scenario import (
     DAY_MS,
     HOUR_MS,
     Plan,
@@ -20,7 +20,7 @@ from mau_warehouse.workload.scenario import (
     device_classes,
     user_agents,
 )
-from mau_warehouse.workload.vocabulary import (
+from mau_warehouse.tools.workload.vocabulary import (
     BOT,
     BOT_KIND,
     BOT_RATE,

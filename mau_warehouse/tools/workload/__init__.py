@@ -19,7 +19,7 @@ start-up (imports, tenants, dictionaries) is ~0.9 s. With both cores free, 10 M 
 take 9-10 s (~1 M events/s), 1 M take ~1.7 s, and 100 M peak at ~2.5 GB.
 """
 
-from mau_warehouse.workload.run import (
+from mau_warehouse.tools.workload.run import (
     EVENT_COLUMNS,
     MALFORMED_KINDS,
     GenerateOptions,

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from mau_warehouse.errors import MauError
-from mau_warehouse.workload.hashing import mix
-from mau_warehouse.workload.vocabulary import (
+from mau_warehouse.tools.workload.hashing import mix
+from mau_warehouse.tools.workload.vocabulary import (
     BOT_RATE,
     ENTERPRISE,
     NAME_FORMS,

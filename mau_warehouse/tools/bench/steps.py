@@ -1,7 +1,7 @@
 """The steps `mau bench` times (SPEC §6), each a process of its own, run after run.
 
 - generate: `mau generate` writing the workload (when it is not cached yet);
-- limit_query: the reference (mau_warehouse.bench.limit_query) on the same files;
+- limit_query: the reference (mau_warehouse.tools.bench.limit_query) on the same files;
 - pipeline: `mau run` from the landing files to every mart, on an empty warehouse;
 - new_day_1_month / new_day_12_months: `mau run` after one new day of files lands on
   a warehouse already built from the month (or the twelve months) before that day;
@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mau_warehouse.bench import homes
-from mau_warehouse.bench.measure import Measurement, run_measured
-from mau_warehouse.bench.shares import PARTS, run_shares
-from mau_warehouse.bench.workloads import Workload, ensure_workload
+from mau_warehouse.tools.bench import homes
+from mau_warehouse.tools.bench.measure import Measurement, run_measured
+from mau_warehouse.tools.bench.shares import PARTS, run_shares
+from mau_warehouse.tools.bench.workloads import Workload, ensure_workload
 
 Progress = Callable[[str], None]
 HISTORIES = {"new_day_1_month": 1, "new_day_12_months": 12}
@@ -32,7 +32,7 @@ class StepResult:
     step: str
     runs: list[Measurement] = field(default_factory=list)
     detail: str = ""
-    # seconds per part of each timed `mau run` (mau_warehouse/bench/shares.py)
+    # seconds per part of each timed `mau run` (mau_warehouse/tools/bench/shares.py)
     run_parts: list[dict[str, float]] = field(default_factory=list)
 
     @property
@@ -83,7 +83,12 @@ class Bench:
 
 
 def limit_query(bench: Bench, workload: Workload, landing: Path) -> StepResult:
-    command = [sys.executable, "-m", "mau_warehouse.bench.limit_query", str(landing / "events")]
+    command = [
+        sys.executable,
+        "-m",
+        "mau_warehouse.tools.bench.limit_query",
+        str(landing / "events"),
+    ]
     result = StepResult(workload.name, "limit_query")
     return bench.repeat(result, lambda: run_measured(command, bench.env))
 
@@ -143,7 +148,7 @@ def new_day(bench: Bench, workload: Workload, landing: Path, step: str) -> StepR
 def dashboard_pages(bench: Bench, template: Path) -> list[StepResult]:
     """Every page on 1,000 tenants × 24 months scaled out from `template` (a serving file)."""
     home = homes.fresh_home(bench.cache / "homes" / "dashboards")
-    command = [sys.executable, "-m", "mau_warehouse.bench.dashboards", str(template),
+    command = [sys.executable, "-m", "mau_warehouse.tools.bench.dashboards", str(template),
                str(home), str(bench.repetitions)]  # fmt: skip
     bench.say("dashboards: scaling the published figures out to 1,000 tenants × 24 months")
     measurement = run_measured(command, bench.home_env(home))

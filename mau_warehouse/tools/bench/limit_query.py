@@ -3,7 +3,7 @@
 One DuckDB query reads the same landing files as the pipeline and counts distinct
 coalesce(user_id, anonymous_id) per tenant and UTC month. It applies no rule — no
 quarantine, deduplication, time zone, stitching or exclusion — so nothing correct
-can be much faster. Run as `python -m mau_warehouse.bench.limit_query LANDING_DIR`;
+can be much faster. Run as `python -m mau_warehouse.tools.bench.limit_query LANDING_DIR`;
 prints the number of tenant-months and the sum of their counts.
 """
 
