@@ -36,24 +36,7 @@ event_lines as (
 
     earlier_copies as (
         select
-            ranked.tenant_id,
-            ranked.event_id,
-            ranked.load_id,
-            ranked.line_number,
-            ranked.event_type,
-            ranked.session_id,
-            ranked.page_url,
-            ranked.user_pseudonym,
-            ranked.anonymous_pseudonym,
-            ranked.device_type,
-            ranked.user_agent,
-            ranked.user_agent_device_class,
-            ranked.is_preview,
-            ranked.occurred_at,
-            ranked.sent_at,
-            ranked.received_at,
-            ranked.loaded_at,
-            ranked.content_fingerprint
+            {{ event_line_columns('ranked') }}
         from {{ this }} as ranked
         inner join touched_events
             on
@@ -63,24 +46,7 @@ event_lines as (
 
     copies as (
         select
-            tenant_id,
-            event_id,
-            load_id,
-            line_number,
-            event_type,
-            session_id,
-            page_url,
-            user_pseudonym,
-            anonymous_pseudonym,
-            device_type,
-            user_agent,
-            user_agent_device_class,
-            is_preview,
-            occurred_at,
-            sent_at,
-            received_at,
-            loaded_at,
-            content_fingerprint
+            {{ event_line_columns() }}
         from new_lines
         union all
         select * from earlier_copies
@@ -96,24 +62,7 @@ event_lines as (
 
 ranked as (
     select
-        tenant_id,
-        event_id,
-        load_id,
-        line_number,
-        event_type,
-        session_id,
-        page_url,
-        user_pseudonym,
-        anonymous_pseudonym,
-        device_type,
-        user_agent,
-        user_agent_device_class,
-        is_preview,
-        occurred_at,
-        sent_at,
-        received_at,
-        loaded_at,
-        content_fingerprint,
+        {{ event_line_columns() }},
         row_number() over copy_order as copy_rank,
         count(*) over (partition by tenant_id, event_id) as copy_count,
         -- R16: an event arrived when its first copy did, whichever copy wins

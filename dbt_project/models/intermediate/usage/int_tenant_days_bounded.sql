@@ -85,20 +85,7 @@ bounded as (
 
 final as (
     select
-        tenant_id,
-        billing_timezone,
-        month_start,
-        month_end,
-        days_in_month,
-        is_month_ended,
-        month_mau,
-        plan_id,
-        mau_limit,
-        activity_date,
-        day_of_month,
-        daily_active_persons,
-        new_persons,
-        mtd_mau,
+        {{ tenant_day_columns() }},
         utilization,
         status,
         curve_fraction,

@@ -89,20 +89,7 @@ measured as (
 
 final as (
     select
-        tenant_id,
-        billing_timezone,
-        month_start,
-        month_end,
-        days_in_month,
-        is_month_ended,
-        month_mau,
-        plan_id,
-        mau_limit,
-        activity_date,
-        day_of_month,
-        daily_active_persons,
-        new_persons,
-        mtd_mau,
+        {{ tenant_day_columns() }},
         -- R12 on month-to-date figures: null without a plan or without a limit
         case when plan_id is not null then cast(mtd_mau as double) / nullif(mau_limit, 0) end as utilization,
         {{ usage_status('plan_id', 'mau_limit', 'mtd_mau', 'cast(mtd_mau as double) / nullif(mau_limit, 0)') }}
