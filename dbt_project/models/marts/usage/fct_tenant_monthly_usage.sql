@@ -1,23 +1,20 @@
--- Billing mart. One row per attributed tenant (R18) and calendar month (tenant time
--- zone, R5) in which the tenant had a plan (R11) or at least one counted event (R8).
--- A subscribed tenant without activity has a row with MAU 0.
+-- Billing mart. One row per tenant-month of int_tenant_months_enumerated: attributed
+-- tenant (R18) and calendar month (tenant time zone, R5) in which the tenant had a plan
+-- (R11) or at least one counted event (R8). A subscribed tenant without activity has a
+-- row with MAU 0.
 -- R13/R14: projected_mau, its bounds, projected_status and recommended_plan_id come from
 -- int_tenant_months_projected; projected_status is null once the month is ended or closed;
 -- R16: closes_at = local midnight of the 1st of the next month (tenant zone, DST
 -- included) + var('close_after_hours') hours; is_closed = a row in billing.month_closes.
 with
 
-tenants as (
-    select * from {{ ref('stg_billing_system__tenants') }}
+tenant_months as (
+    select * from {{ ref('int_tenant_months_enumerated') }}
 ),
 
 usage as (
     select * from {{ ref('int_tenant_months_aggregated') }}
     where is_attributed
-),
-
-planned as (
-    select * from {{ ref('int_tenant_months_planned') }}
 ),
 
 plans as (
@@ -32,25 +29,13 @@ closes as (
     select * from {{ ref('stg_billing_state__month_closes') }}
 ),
 
-tenant_months as (
-    select
-        tenant_id,
-        activity_month as month_start
-    from usage
-    union
-    select
-        tenant_id,
-        month_start
-    from planned
-),
-
 joined as (
     select
         tenant_months.tenant_id,
-        tenants.tenant_name,
-        tenants.billing_timezone,
+        tenant_months.tenant_name,
+        tenant_months.billing_timezone,
         tenant_months.month_start,
-        coalesce(usage.mau, 0) as mau,
+        tenant_months.mau,
         coalesce(usage.identified_mau, 0) as identified_mau,
         coalesce(usage.anonymous_mau, 0) as anonymous_mau,
         coalesce(usage.mobile_mau, 0) as mobile_mau,
@@ -63,39 +48,32 @@ joined as (
             order by tenant_months.month_start
             rows between unbounded preceding and current row
         ) as known_users,
-        planned.plan_id,
+        tenant_months.plan_id,
         plans.plan_name,
-        plans.mau_limit,
+        tenant_months.mau_limit,
         plans.monthly_price_usd,
-        coalesce(planned.is_trial, false) as is_trial,
+        tenant_months.is_trial,
         -- R13: the month's MAU once ended, else its latest daily projection
-        coalesce(projections.projected_mau, usage.mau, 0) as projected_mau,
-        coalesce(projections.projected_mau_low, usage.mau, 0) as projected_mau_low,
-        coalesce(projections.projected_mau_high, usage.mau, 0) as projected_mau_high,
+        coalesce(projections.projected_mau, tenant_months.mau) as projected_mau,
+        coalesce(projections.projected_mau_low, tenant_months.mau) as projected_mau_low,
+        coalesce(projections.projected_mau_high, tenant_months.mau) as projected_mau_high,
         -- R13: for open months only (R12's bands on the low bound)
         case when closes.tenant_id is null then projections.projected_status end as projected_status,
         -- R14: only tenant-months with an outreach row have a recommendation
         projections.recommended_plan_id,
         -- R16: the instant the month ends in the tenant's zone, plus the close delay
-        {{ month_closes_at('tenant_months.month_start', 'tenants.billing_timezone') }} as closes_at,
+        {{ month_closes_at('tenant_months.month_start', 'tenant_months.billing_timezone') }} as closes_at,
         closes.tenant_id is not null as is_closed,
         -- the month has not ended yet in the tenant's zone: its figures are month to date
         closes.tenant_id is null
-        and {{ local_as_of_date('tenants.billing_timezone') }}
-        <= {{ last_day_of_month('tenant_months.month_start') }} as is_month_to_date
+        and tenant_months.local_as_of_date <= tenant_months.month_end as is_month_to_date
     from tenant_months
-    inner join tenants
-        on tenant_months.tenant_id = tenants.tenant_id
     left join usage
         on
             tenant_months.tenant_id = usage.tenant_id
             and tenant_months.month_start = usage.activity_month
-    left join planned
-        on
-            tenant_months.tenant_id = planned.tenant_id
-            and tenant_months.month_start = planned.month_start
     left join plans
-        on planned.plan_id = plans.plan_id
+        on tenant_months.plan_id = plans.plan_id
     left join projections
         on
             tenant_months.tenant_id = projections.tenant_id
