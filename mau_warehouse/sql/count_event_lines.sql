@@ -2,7 +2,7 @@
 -- report), once all its chunks are in the raw tables. The batch's rows are those from its first load id on:
 -- ids come from a sequence and only one process writes (SPEC §7). A valid line is
 -- accepted when it is the first copy of its (tenant_id, event_id) in R2 order and
--- no earlier load holds that event; otherwise it is a duplicate.
+-- no earlier load holds that event; otherwise it is a duplicate (R2).
 with
 ranked as (
     select
@@ -18,13 +18,29 @@ ranked as (
     where load_id >= $first_load_id
 ),
 
+-- The batch's events that an earlier load already holds. The semi join hashes the
+-- batch's keys and streams the history past them, so memory follows the batch, not
+-- the history: hashing every loaded key ran out of a 512MB limit on L (100 M lines).
+batch_events as (
+    select distinct tenant_id, event_id,
+    from ranked
+),
+
+loaded_before as (
+    select distinct loaded.tenant_id, loaded.event_id,
+    from raw.event_lines as loaded
+    semi join batch_events
+        on loaded.tenant_id = batch_events.tenant_id
+        and loaded.event_id = batch_events.event_id
+    where loaded.load_id < $first_load_id
+),
+
 first_copies as (
     select ranked.load_id, ranked.line_number,
     from ranked
-    anti join raw.event_lines as loaded
-        on ranked.tenant_id = loaded.tenant_id
-        and ranked.event_id = loaded.event_id
-        and loaded.load_id < $first_load_id
+    anti join loaded_before
+        on ranked.tenant_id = loaded_before.tenant_id
+        and ranked.event_id = loaded_before.event_id
     where ranked.copy_rank = 1
 )
 
