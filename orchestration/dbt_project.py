@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from dagster import AssetExecutionContext, OpExecutionContext
 from dagster._utils import pushd
@@ -138,8 +141,12 @@ def _newest_source_change(project_dir: Path) -> float:
     return max(stamps, default=0.0)
 
 
+@functools.cache
 def ensure_manifest() -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the project's files."""
+    """Run `dbt parse` when the manifest is missing or older than the project's files.
+
+    Checked once per process: the definitions' modules each need the manifest, and
+    every check walks the project's files (vendored packages included)."""
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_change(
         dbt_project.project_dir
@@ -148,3 +155,9 @@ def ensure_manifest() -> Path:
             ["parse", "--quiet"], env=PARSE_ENV, target_path=dbt_project.target_path
         ).wait()
     return manifest
+
+
+@functools.cache
+def parsed_manifest() -> dict[str, Any]:
+    """The current manifest, parsed once per process (about 2 MB of JSON)."""
+    return json.loads(ensure_manifest().read_text())

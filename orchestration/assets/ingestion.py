@@ -1,6 +1,5 @@
 """Landing files → raw tables (SPEC §2; R1–R3 and R17 happen in the loader)."""
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -9,7 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from mau_warehouse.ingest import load_landing_files
 from orchestration.assets.erasure import SUPPRESSIONS
 from orchestration.assets.transformation import TRANSLATOR
-from orchestration.dbt_project import ensure_manifest
+from orchestration.dbt_project import parsed_manifest
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
@@ -34,7 +33,7 @@ def _raw_tables() -> dict[AssetKey, RawTable]:
     tables and columns tests/test_definitions.py holds equal to raw_schema.sql's. The
     keys are dagster-dbt's own source asset keys, so the lineage runs from landing
     files to billing marts without a gap."""
-    manifest = json.loads(ensure_manifest().read_text())
+    manifest = parsed_manifest()
     return {
         TRANSLATOR.get_asset_spec(manifest, unique_id, None).key: RawTable(
             source["source_name"], source["identifier"], " ".join(source["description"].split())

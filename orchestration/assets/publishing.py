@@ -1,14 +1,12 @@
 """Publishing: the marts are copied to the read-only serving file after every check passed."""
 
-import json
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dagster_dbt import get_asset_key_for_model
 
 from mau_warehouse.warehouse import PUBLISHED_SCHEMAS, connect_writer, publish
 from orchestration.assets.transformation import mau_dbt_models
 from orchestration.checks import assets_with_blocking_checks
-from orchestration.dbt_project import ensure_manifest
+from orchestration.dbt_project import parsed_manifest
 from orchestration.resources import MauHome
 from orchestration.retries import transient_retry
 
@@ -16,7 +14,7 @@ from orchestration.retries import transient_retry
 def published_models() -> list[str]:
     """The dbt models that publishing copies: every model the manifest puts in a
     published schema, so a new mart is served and waited for without a list to keep."""
-    manifest = json.loads(ensure_manifest().read_text())
+    manifest = parsed_manifest()
     return sorted(
         node["name"]
         for node in manifest["nodes"].values()
