@@ -17,6 +17,11 @@ run, so it runs once.
   hand close; without one, every open tenant-month. Closed months are frozen in the
   billing snapshot and guarded by its fingerprints: the recount never goes back
   before a tenant's last close.
+- `quality.recount_links`: the link of every anonymous id (R7), resolved by the
+  recount itself from the staged lines. An anonymous id's link can come from any
+  month, so resolving the links of a month's anonymous ids read their whole history
+  at every run; instead a run resolves again only the anonymous ids that its new
+  lines can relink, and a full plan resolves every link from scratch.
 - `quality.usage_recounts`: mau, identified_mau and anonymous_mau of each of them.
 
 An event's local month is the UTC month of its event time a day earlier or a day
@@ -28,6 +33,8 @@ more than once are materialized (DuckDB would otherwise plan them at every use).
 """
 
 from __future__ import annotations
+
+import duckdb
 
 from mau_warehouse.config import Settings
 from mau_warehouse.warehouse import connect_writer
@@ -141,6 +148,78 @@ where candidates.month > coalesce(tenant_windows.last_closed_month, date '1900-0
     )
 """
 
+# R7 from the staged lines: an anonymous id's link is its earliest linking event
+# (event time, then first received, then smaller event_id), among events whose winning
+# copy (R2) carries both ids. `{relinked}` narrows it to some anonymous ids: the events
+# that can be linking ones are those with any copy carrying one of them with a user.
+RESOLVED_LINKS = """
+linking_keys as (
+    select distinct tenant_id, event_id
+    from lines
+    where user_pseudonym is not null and anonymous_pseudonym is not null{relinked}
+),
+linking_winners as (
+    select
+        lines.tenant_id,
+        lines.event_id,
+        lines.received_at,
+        lines.user_pseudonym,
+        lines.anonymous_pseudonym,
+        lines.event_time
+    from lines
+    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from linking_keys)
+    qualify row_number() over (
+        partition by lines.tenant_id, lines.event_id
+        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
+    ) = 1
+),
+resolved_links as (
+    select tenant_id, anonymous_pseudonym, user_pseudonym as linked_user_pseudonym
+    from linking_winners
+    where user_pseudonym is not null and anonymous_pseudonym is not null{relinked}
+    qualify row_number() over (
+        partition by tenant_id, anonymous_pseudonym
+        order by event_time asc, received_at asc nulls last, event_id asc
+    ) = 1
+)
+"""
+
+ALL_LINKS_QUERY = f"""
+with
+{CONTEXT},
+{RESOLVED_LINKS.format(relinked="")}
+select * from resolved_links
+"""
+
+# A new line can change the winning copy of its own event only (R2), so the links it
+# can change are those of the anonymous ids that any copy of its event carries with a
+# user: the earlier winner's and its own.
+RELINKED_QUERY = f"""
+with
+{CONTEXT},
+touched_events as (
+    select distinct tenant_id, event_id
+    from lines
+    where load_id > $since_load_id
+)
+select distinct lines.tenant_id, lines.anonymous_pseudonym
+from lines
+where lines.user_pseudonym is not null
+    and lines.anonymous_pseudonym is not null
+    and (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from touched_events)
+"""
+
+RELINKED_RESTRICTION = """
+        and (tenant_id, anonymous_pseudonym)
+            in (select tenant_id, anonymous_pseudonym from relinked_anonymous_ids)"""
+
+RELINKED_LINKS_QUERY = f"""
+with
+{CONTEXT},
+{RESOLVED_LINKS.format(relinked=RELINKED_RESTRICTION)}
+select * from resolved_links
+"""
+
 RECOUNT_QUERY = f"""
 with
 {CONTEXT},
@@ -166,36 +245,12 @@ window_anonymous_ids as (
     from window_copies
     where anonymous_pseudonym is not null
 ),
-linking_keys as (
-    select distinct lines.tenant_id, lines.event_id
-    from lines
-    where lines.user_pseudonym is not null
-        and (lines.tenant_id, lines.anonymous_pseudonym)
-            in (select tenant_id, anonymous_pseudonym from window_anonymous_ids)
-),
-linking_events as (
-    select
-        lines.tenant_id,
-        lines.event_id,
-        lines.received_at,
-        lines.user_pseudonym,
-        lines.anonymous_pseudonym,
-        lines.event_time
-    from lines
-    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from linking_keys)
-    qualify row_number() over (
-        partition by lines.tenant_id, lines.event_id
-        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
-    ) = 1
-),
 links as materialized (
-    select tenant_id, anonymous_pseudonym, user_pseudonym as linked_user
-    from linking_events
-    where user_pseudonym is not null and anonymous_pseudonym is not null
-    qualify row_number() over (
-        partition by tenant_id, anonymous_pseudonym
-        order by event_time asc, received_at asc nulls last, event_id asc
-    ) = 1
+    -- R7, kept by the recount itself (RESOLVE_LINKS below), never read from dbt
+    select links.tenant_id, links.anonymous_pseudonym, links.linked_user_pseudonym as linked_user
+    from quality.recount_links as links
+    where (links.tenant_id, links.anonymous_pseudonym)
+        in (select tenant_id, anonymous_pseudonym from window_anonymous_ids)
 ),
 window_events as materialized (
     select
@@ -292,6 +347,47 @@ group by counted.tenant_id, counted.month
 """
 
 
+def _links_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    [(count,)] = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'quality' and table_name = 'recount_links'"
+    ).fetchall()
+    return count > 0
+
+
+def update_links(con: duckdb.DuckDBPyConnection, since_load_id: int | None) -> None:
+    """Bring `quality.recount_links` up to the staged lines (R7).
+
+    A full plan, or a warehouse without the table yet, resolves every link again;
+    otherwise only the anonymous ids that lines of loads after `since_load_id` can
+    relink are resolved again, over their whole history, and their rows replaced.
+    Resolving again what an earlier, failed recount already resolved changes nothing,
+    so a plan that starts from the last passing recount is always enough.
+    """
+    if since_load_id is None or not _links_exist(con):
+        con.execute(f"create or replace table quality.recount_links as {ALL_LINKS_QUERY}")
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"create or replace temporary table relinked_anonymous_ids as {RELINKED_QUERY}",
+            {"since_load_id": since_load_id},
+        )
+        con.execute(
+            """
+            delete from quality.recount_links
+            where (tenant_id, anonymous_pseudonym)
+                in (select tenant_id, anonymous_pseudonym from relinked_anonymous_ids)
+            """
+        )
+        con.execute(f"insert into quality.recount_links {RELINKED_LINKS_QUERY}")
+        con.execute("drop table relinked_anonymous_ids")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def materialize_recount(settings: Settings, since_load_id: int | None) -> None:
     """Write `quality.recount_scope` and `quality.usage_recounts` for this plan."""
     con = connect_writer(settings)
@@ -300,6 +396,7 @@ def materialize_recount(settings: Settings, since_load_id: int | None) -> None:
             f"create or replace table quality.recount_scope as {SCOPE_QUERY}",
             {"since_load_id": since_load_id},
         )
+        update_links(con, since_load_id)
         con.execute(f"create or replace table quality.usage_recounts as {RECOUNT_QUERY}")
     finally:
         con.close()

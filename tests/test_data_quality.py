@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from data_quality.outcomes import Failure, SuiteOutcome, data_docs_index
+from data_quality.recount import ALL_LINKS_QUERY, update_links
 from data_quality.suites import (
     all_suites,
     billing_suite,
@@ -199,6 +200,70 @@ def test_recount_of_what_changed_covers_new_lines_and_months_due_to_close(
         f"where tenant_id = '{tenant_id}' and month = '{month}'",
     )
     assert not run_suite(warehouse, reconciliation_suite(latest + 1)).success
+
+
+def test_recount_links_follow_new_lines_as_a_full_resolution_would(warehouse: Settings) -> None:
+    # R7 in the recount is kept as a table of its own and only the anonymous ids that
+    # new lines can relink are resolved again; it must end where resolving every link
+    # from scratch ends.
+    [(latest,)] = execute(warehouse, "select max(load_id) from raw.load_ledger")
+    [(tenant_id, relinked, dropped, other_user)] = execute(
+        warehouse,
+        """
+        with tenant as (
+            select tenant_id from quality.recount_links
+            group by tenant_id order by count(*) desc, tenant_id limit 1
+        )
+        select
+            links.tenant_id,
+            min(links.anonymous_pseudonym),
+            max(links.anonymous_pseudonym),
+            (select min(lines.user_pseudonym) from raw.event_lines as lines
+                where lines.tenant_id = links.tenant_id
+                    and lines.user_pseudonym != min(links.linked_user_pseudonym))
+        from quality.recount_links as links
+        where links.tenant_id in (select tenant_id from tenant)
+        group by links.tenant_id
+        """,
+    )
+    execute(
+        warehouse,
+        f"""
+        insert into raw.event_lines
+        -- a new copy of every event linking `dropped`, received first, without that id
+        select * replace (
+            {latest + 1} as load_id,
+            row_number() over (order by line_number) as line_number,
+            null as anonymous_pseudonym,
+            timestamptz '2000-01-01 00:00:00+00' as received_at
+        )
+        from raw.event_lines
+        where tenant_id = '{tenant_id}' and anonymous_pseudonym = '{dropped}'
+            and user_pseudonym is not null
+        union all
+        -- a new event linking `relinked` to another user, earlier than any of its links
+        select * replace (
+            {latest + 1} as load_id,
+            0 as line_number,
+            'relink-probe' as event_id,
+            '{other_user}' as user_pseudonym,
+            '{relinked}' as anonymous_pseudonym,
+            timestamptz '2000-01-01 00:00:00+00' as occurred_at,
+            null as sent_at,
+            timestamptz '2000-01-01 00:00:00+00' as received_at
+        )
+        from (select * from raw.event_lines where tenant_id = '{tenant_id}' limit 1)
+        """,
+    )
+
+    with duckdb.connect(str(warehouse.warehouse_path)) as con:
+        update_links(con, latest)
+        kept = set(con.execute("select * from quality.recount_links").fetchall())
+        resolved = set(con.execute(ALL_LINKS_QUERY).fetchall())
+
+    assert kept == resolved
+    assert (tenant_id, relinked, other_user) in kept
+    assert not any(row[:2] == (tenant_id, dropped) for row in kept)
 
 
 def test_recount_plan_starts_after_the_last_passing_recount(warehouse: Settings) -> None:
