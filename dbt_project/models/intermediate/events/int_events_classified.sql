@@ -24,10 +24,6 @@
 -- A change of the bot list (R6) or of close_after_hours (R16) needs a full refresh.
 with
 
-winning_events as (
-    select * from {{ ref('int_events_deduplicated') }}
-),
-
 tenants as (
     select * from {{ ref('stg_billing_system__tenants') }}
 ),
@@ -57,17 +53,27 @@ bot_patterns as (
             or applied_contexts.is_attributed != (tenants.tenant_id is not null)
     ),
 
-    events as (
-    -- two parts, so that the first reads only the newest row groups of the ranking
-        select winning_events.*
-        from winning_events
-        where winning_events._built_at > {{ last_build_stamp() }}
-        union all
-        select winning_events.*
-        from winning_events
+    -- Two parts, so that the first reads only the newest row groups of the ranking.
+    -- Each reads the winning events on its own: a CTE that both read would be
+    -- materialized whole, every event of the history, before either filter applies.
+    reranked_events as (
+        select *
+        from {{ ref('int_events_deduplicated') }}
+        where _built_at > {{ last_build_stamp() }}
+    ),
+
+    recontextualized_events as (
+        select *
+        from {{ ref('int_events_deduplicated') }}
         where
-            winning_events._built_at <= {{ last_build_stamp() }}
-            and winning_events.tenant_id in (select recontextualized_tenants.tenant_id from recontextualized_tenants)
+            _built_at <= {{ last_build_stamp() }}
+            and tenant_id in (select recontextualized_tenants.tenant_id from recontextualized_tenants)
+    ),
+
+    events as (
+        select * from reranked_events
+        union all
+        select * from recontextualized_events
     ),
 
     previous_months as (
@@ -85,7 +91,7 @@ bot_patterns as (
 {% else %}
 
     events as (
-        select * from winning_events
+        select * from {{ ref('int_events_deduplicated') }}
     ),
 
     previous_months as (
