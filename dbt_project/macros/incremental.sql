@@ -68,28 +68,36 @@
 
 {#-
     The events a model partitioned by tenant-month recounts (SPEC §6): on an
-    incremental run, the events of int_events_attributed_to_persons in the
-    tenant-months of int_tenant_months_changed stamped after this model's last
-    build (the partitions its pre-hook, delete_changed_tenant_months, removed);
-    on a first or full-refresh build, every event. `condition` keeps the events
-    the model counts; it names their columns as `events.<column>`. A model
-    calling this declares `-- depends_on: {{ ref('int_tenant_months_changed') }}`:
-    dbt records the refs of the incremental branch only at run time.
+    incremental run, the events of int_events_classified in the tenant-months of
+    int_tenant_months_changed stamped after this model's last build (the partitions
+    its pre-hook, delete_changed_tenant_months, removed), with their persons (R7,
+    persons_behind_events); on a first or full-refresh build, every event of
+    int_events_attributed_to_persons. `condition` keeps the events the model counts;
+    it names their columns as `events.<column>`. The incremental branch's relations
+    are referenced at the top as well: dbt records at parse time only the refs it
+    renders, and is_incremental() is false then.
 -#}
 {% macro events_of_changed_tenant_months(condition) -%}
+    {%- set classified_events = ref('int_events_classified') -%}
+    {%- set changed_tenant_months = ref('int_tenant_months_changed') -%}
+    {%- set identity_links = ref('int_identity_links_resolved') -%}
+    {%- if is_incremental() %}
+        {%- set changed_events -%}
+            (
+                select classified_events.*
+                from {{ classified_events }} as classified_events
+                inner join {{ changed_tenant_months }} as changed_months
+                    on
+                        classified_events.tenant_id = changed_months.tenant_id
+                        and classified_events.activity_month = changed_months.activity_month
+                where changed_months._built_at > {{ last_build_stamp() }}
+            )
+        {%- endset %}
+    select events.*
+    from ({{ persons_behind_events(changed_events) }}) as events
+    {%- else %}
     select events.*
     from {{ ref('int_events_attributed_to_persons') }} as events
-    {%- if is_incremental() %}
-        inner join (
-            select
-                tenant_id,
-                activity_month
-            from {{ ref('int_tenant_months_changed') }}
-            where _built_at > {{ last_build_stamp() }}
-        ) as changed_months
-            on
-                events.tenant_id = changed_months.tenant_id
-                and events.activity_month = changed_months.activity_month
     {%- endif %}
     where {{ condition }}
 {%- endmacro %}

@@ -3,57 +3,16 @@
 -- person_kind tells users from unlinked anonymous ids (R8). Excluded events are kept
 -- with is_counted = false so that excluded traffic can be reported (R6); so are
 -- events received after their month's close time (R16), which are late adjustments.
--- A view: its readers are incremental and read the tenant-months that changed only.
+-- A view: its readers are incremental and read the tenant-months that changed only
+-- (events_of_changed_tenant_months applies the same macro to those events alone).
 with
 
 events as (
     select * from {{ ref('int_events_classified') }}
 ),
 
-identity_links as (
-    select * from {{ ref('int_identity_links_resolved') }}
-),
-
 attributed as (
-    select
-        events.tenant_id,
-        events.event_id,
-        events.is_attributed,
-        events.billing_timezone,
-        events.event_time,
-        events.activity_date,
-        events.activity_month,
-        events.utc_month,
-        events.is_excluded,
-        events.excluded_reason,
-        events.matched_bot_pattern,
-        not events.is_excluded and not events.is_received_after_close as is_counted,
-        events.is_received_after_close,
-        events.device_class,
-        events.first_loaded_at,
-        events._built_at,
-        events.user_pseudonym,
-        events.anonymous_pseudonym,
-        coalesce(
-            events.user_pseudonym,
-            identity_links.linked_user_pseudonym,
-            events.anonymous_pseudonym
-        ) as person_id,
-        case
-            when events.user_pseudonym is not null then 'user'
-            when identity_links.linked_user_pseudonym is not null then 'user'
-            else 'anonymous'
-        end as person_kind,
-        case
-            when events.user_pseudonym is not null then 'user_id'
-            when identity_links.linked_user_pseudonym is not null then 'linked_anonymous_id'
-            else 'anonymous_id'
-        end as identity_resolution
-    from events
-    left join identity_links
-        on
-            events.tenant_id = identity_links.tenant_id
-            and events.anonymous_pseudonym = identity_links.anonymous_pseudonym
+    {{ persons_behind_events('events') }}
 )
 
 select * from attributed

@@ -6,8 +6,6 @@
     post_hook=["{{ record_build_stamp() }}"],
 ) }}
 
--- depends_on: {{ ref('int_tenant_months_changed') }}
-
 -- One row per attributed tenant (R18), activity month and local day (tenant time zone,
 -- R5) with at least one counted event: daily_active_persons, the distinct persons (R7)
 -- with a counted event that day (R8). Incremental like int_person_months_aggregated:

@@ -6,8 +6,6 @@
     post_hook=["{{ record_build_stamp() }}"],
 ) }}
 
--- depends_on: {{ ref('int_tenant_months_changed') }}
-
 -- One row per tenant, activity month (tenant time zone, R5) and person (R7) with at
 -- least one counted event (R8: deduplicated, not excluded). 50 visits in a month are
 -- one row. Device flags follow R9: a person seen on two classes has both flags.

@@ -6,8 +6,6 @@
     post_hook=["{{ record_build_stamp() }}"],
 ) }}
 
--- depends_on: {{ ref('int_tenant_months_changed') }}
-
 -- R16 late adjustments. One row per closed tenant-month (billing.month_closes, or past
 -- its close time and so closed by this run's close step) with events that its frozen
 -- snapshot does not hold. The snapshot holds exactly the

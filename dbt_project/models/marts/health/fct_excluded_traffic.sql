@@ -6,8 +6,6 @@
     post_hook=["{{ record_build_stamp() }}"],
 ) }}
 
--- depends_on: {{ ref('int_tenant_months_changed') }}
-
 -- R6 data health. One row per tenant, activity month (tenant time zone, R5; UTC for
 -- unattributed tenants, R18) and exclusion reason (preview, bot). Excluded events are
 -- kept and reported here; they never make anyone active. Incremental: a run recounts

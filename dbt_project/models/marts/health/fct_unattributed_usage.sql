@@ -6,8 +6,6 @@
     post_hook=["{{ record_build_stamp() }}"],
 ) }}
 
--- depends_on: {{ ref('int_tenant_months_changed') }}
-
 -- R18 data health. One row per tenant missing from the tenants export and UTC month
 -- with events. Such events are accepted and counted here, never billed; once the
 -- tenant appears in the export, every model recomputes and they count normally.
