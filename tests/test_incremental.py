@@ -6,7 +6,9 @@ delivery, as the hourly pipeline would; then a copy of it is rebuilt with
 layers must be the same. The deliveries carry what an incremental build can get
 wrong: a retry received earlier than the copy already counted, which moves the event
 to another month and another person (R2, R4, R5); a login that links a browser
-active in an earlier month (R7); a retry that takes the only link of a browser away;
+active in an earlier month (R7); a retry that takes the only link of a browser away,
+or its earliest one, so that a later link from its history takes over; an earlier
+login that takes a browser from the user it was linked to;
 events for a month already closed (R16); a tenant that changes its time zone (R5) and
 one that appears in the tenants export after its events (R18).
 """
@@ -25,6 +27,7 @@ import pytest
 from mau_warehouse.billing.close import close_due_months
 from mau_warehouse.config import DBT_PROJECT_DIR, load_settings
 from mau_warehouse.ingest import ingest
+from mau_warehouse.privacy.pseudonyms import pseudonym
 from mau_warehouse.warehouse import connect_writer
 from tests.conftest import TEST_KEY, run_mau
 
@@ -84,6 +87,27 @@ FIRST = [
     # R5: the only December event in Paris; November in New York.
     event("tz2", "edge", "2026-11-30T23:30:00Z", anonymous_id="F"),
     event("g1", "ghost", "2026-09-20T23:30:00Z", user_id="G"),
+    # R7: K is linked to X by k1, and later to Y by k2; M to P; N to Q.
+    event(
+        "k1",
+        "edge",
+        "2026-09-15T10:00:00Z",
+        anonymous_id="K",
+        user_id="X",
+        sent_at="2026-09-15T10:00:00Z",
+        received_at="2026-09-15T10:10:00Z",
+    ),
+    event("k2", "edge", "2026-09-16T10:00:00Z", anonymous_id="K", user_id="Y"),
+    event(
+        "m1",
+        "edge",
+        "2026-09-17T10:00:00Z",
+        anonymous_id="M",
+        user_id="P",
+        sent_at="2026-09-17T10:00:00Z",
+        received_at="2026-09-17T10:10:00Z",
+    ),
+    event("n1", "edge", "2026-09-18T10:00:00Z", anonymous_id="N", user_id="Q"),
 ]
 SECOND = [
     # R7: A, active in September, logs in as U in October: September's A is U now.
@@ -102,6 +126,18 @@ SECOND = [
     # R16: September is closed by now: these arrive late.
     event("late-sep", "edge", "2026-09-28T10:00:00Z", anonymous_id="D"),
     event("g2", "ghost", "2026-10-02T10:00:00Z", anonymous_id="H"),
+    # R7: an earlier login takes N from Q to R, beside N's link kept from the last build.
+    event("n0", "edge", "2026-09-17T09:00:00Z", anonymous_id="N", user_id="R"),
+    # R2, R4: a copy of m1 received first, with an earlier event time: it keeps M's link.
+    event(
+        "m1",
+        "edge",
+        "2026-09-17T10:00:00Z",
+        anonymous_id="M",
+        user_id="P",
+        sent_at="2026-09-17T10:00:00Z",
+        received_at="2026-09-17T10:05:00Z",
+    ),
 ]
 THIRD = [
     # R2: a copy of l1 received first, without the user: C loses its only link (R7).
@@ -114,6 +150,16 @@ THIRD = [
         received_at="2026-09-12T10:05:00Z",
     ),
     event("u-oct", "edge", "2026-10-31T22:30:00Z", user_id="V"),
+    # R2, R7: a copy of k1 received first, without the user: K's link falls back to
+    # k2, which only K's history holds.
+    event(
+        "k1",
+        "edge",
+        "2026-09-15T10:00:00Z",
+        anonymous_id="K",
+        sent_at="2026-09-15T10:00:00Z",
+        received_at="2026-09-15T10:05:00Z",
+    ),
 ]
 TENANTS_HEADER = "tenant_id,tenant_name,billing_timezone,created_at\n"
 
@@ -281,8 +327,9 @@ def test_the_deliveries_exercised_every_path(delivered: Path) -> None:
         )
     )
     # September in New York: a-sep (A, linked to U later), w1 (V, its new winner),
-    # l1 and c-sep (C, unlinked now), u-sep (V), tz1 (E), late-sep (D).
-    assert usage["2026-09"] == 5
+    # l1 and c-sep (C, unlinked now), u-sep (V), tz1 (E), late-sep (D), k1 and k2 (Y),
+    # m1 (P), n1 (Q), n0 (R).
+    assert usage["2026-09"] == 9
     # December in Paris held tz2 only; in New York it is November's.
     assert "2026-12" not in usage
     assert usage["2026-11"] == 1
@@ -292,6 +339,17 @@ def test_the_deliveries_exercised_every_path(delivered: Path) -> None:
         "where tenant_id = 'edge' and linked_user_pseudonym is null",
     )
     assert tombstones == 1  # C lost its only link
+    links = dict(
+        query(
+            delivered,
+            "select anonymous_pseudonym, linked_user_pseudonym "
+            "from intermediate.int_identity_links_resolved where tenant_id = 'edge'",
+        )
+    )
+    for anonymous_id, user_id in {"K": "Y", "M": "P", "N": "R"}.items():
+        assert links[pseudonym(TEST_KEY, "edge", "anonymous", anonymous_id)] == pseudonym(
+            TEST_KEY, "edge", "user", user_id
+        )
     late = dict(
         query(
             delivered,
@@ -299,8 +357,8 @@ def test_the_deliveries_exercised_every_path(delivered: Path) -> None:
             "where tenant_id = 'edge'",
         )
     )
-    # D was first seen after September closed; in October, U (a-oct) and V (u-oct).
-    assert late == {"2026-09": 1, "2026-10": 2}
+    # D and R were first seen after September closed; in October, U (a-oct) and V (u-oct).
+    assert late == {"2026-09": 2, "2026-10": 2}
     # ghost's events were unattributed until the tenants export listed it (R18).
     assert (
         query(delivered, "select * from marts.fct_unattributed_usage where tenant_id = 'ghost'")

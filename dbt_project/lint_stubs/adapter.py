@@ -10,3 +10,8 @@ def dispatch(macro_name, macro_namespace=None):
         return f"{macro_name}(" + ", ".join(str(arg) for arg in args) + ")"
 
     return render
+
+
+def get_columns_in_relation(relation):
+    """No relation exists at lint time: a model reads as on its first build."""
+    return []

@@ -2,43 +2,122 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['tenant_id', 'anonymous_pseudonym'],
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     post_hook=["{{ record_build_stamp() }}"],
 ) }}
 
 -- depends_on: {{ ref('int_event_lines_ranked') }}
+
+{#- A warehouse built before the winning event's keys were kept resolves every link
+    once, as a full build does; sync_all_columns then gives its table those keys. -#}
+{%- set keeps_link_keys = is_incremental() and 'linked_event_id' in (
+    adapter.get_columns_in_relation(this) | map(attribute='name') | list
+) -%}
 
 -- R7 identity stitching, within a tenant. Every deduplicated event (past R1, not a
 -- duplicate; excluded traffic included) carrying both ids links the anonymous id to
 -- the user. Several users: the linking event with the earliest event_time wins, then
 -- the one received first (received_at, nulls last), then the smaller event_id. Ids of
 -- persons never break a tie: they are pseudonyms (R17), so a tie broken on them
--- would let the key decide a tenant's MAU.
+-- would let the key decide a tenant's MAU. Each row keeps the winning event's
+-- event_time, received_at and event_id: the keys a later event must beat.
 -- Incremental (SPEC §6): a run resolves again the anonymous ids that some newly
 -- ranked copy carries with a user id (the copy that lost its place to a new winner
--- included), and writes a row only where the resolution changed. A link that no
--- winning event carries any more stays as a row without a linked user, so that the
--- months of that anonymous id are recounted (int_tenant_months_changed).
+-- included), from their previous link and the newly ranked linking events only: a
+-- new event can take the link, never give it back. Only an id whose linking event
+-- was itself ranked again (its winning copy may carry the link no more) is resolved
+-- from its whole history. A row is written only where the resolution changed; a link
+-- that no winning event carries any more stays as a row without a linked user, so
+-- that the months of that anonymous id are recounted (int_tenant_months_changed).
 with
 
-winning_events as (
-    select * from {{ ref('int_events_deduplicated') }}
-),
+{% if keeps_link_keys %}
 
-{% if is_incremental() %}
+    reranked_lines as (
+        -- every copy of the events that received a new copy since the last build (R2)
+        select
+            tenant_id,
+            event_id,
+            user_pseudonym,
+            anonymous_pseudonym
+        from {{ ref('int_event_lines_ranked') }}
+        where _built_at > {{ last_build_stamp() }}
+    ),
+
+    reranked_events as (
+        select distinct
+            tenant_id,
+            event_id
+        from reranked_lines
+    ),
 
     relinked_anonymous_ids as (
         select distinct
             tenant_id,
             anonymous_pseudonym
-        from {{ ref('int_event_lines_ranked') }}
+        from reranked_lines
+        where
+            user_pseudonym is not null
+            and anonymous_pseudonym is not null
+    ),
+
+    reranked_linking_events as (
+        -- the winning copies of those events that link an anonymous id to a user
+        select
+            tenant_id,
+            anonymous_pseudonym,
+            user_pseudonym,
+            event_time,
+            received_at,
+            event_id
+        from {{ ref('int_events_deduplicated') }}
         where
             _built_at > {{ last_build_stamp() }}
             and user_pseudonym is not null
             and anonymous_pseudonym is not null
     ),
 
-    linking_events as (
+    previous_links as (
+        select
+            previous_links.*,
+            reranked_link.tenant_id is not null as is_reranked,
+            -- The linking event was ranked again: it still wins if its new winning copy
+            -- links the id no later than before (every other event was later than the
+            -- old copy); otherwise the id is resolved from its whole history.
+            coalesce(
+                reranked_link.tenant_id is not null
+                and not exists (
+                    select 1
+                    from reranked_linking_events as relinking
+                    where
+                        relinking.tenant_id = previous_links.tenant_id
+                        and relinking.event_id = previous_links.linked_event_id
+                        and relinking.anonymous_pseudonym = previous_links.anonymous_pseudonym
+                        and (
+                            relinking.event_time < previous_links.linked_at
+                            or (
+                                relinking.event_time = previous_links.linked_at
+                                and (
+                                    previous_links.linked_received_at is null
+                                    or relinking.received_at <= previous_links.linked_received_at
+                                )
+                            )
+                        )
+                ),
+                false
+            ) as is_stale
+        from {{ this }} as previous_links
+        inner join relinked_anonymous_ids
+            on
+                previous_links.tenant_id = relinked_anonymous_ids.tenant_id
+                and previous_links.anonymous_pseudonym = relinked_anonymous_ids.anonymous_pseudonym
+        left join reranked_events as reranked_link
+            on
+                previous_links.tenant_id = reranked_link.tenant_id
+                and previous_links.linked_event_id = reranked_link.event_id
+    ),
+
+    stale_linking_events as (
         select
             winning_events.tenant_id,
             winning_events.anonymous_pseudonym,
@@ -46,12 +125,34 @@ winning_events as (
             winning_events.event_time,
             winning_events.received_at,
             winning_events.event_id
-        from winning_events
-        inner join relinked_anonymous_ids
+        from {{ ref('int_events_deduplicated') }} as winning_events
+        inner join previous_links
             on
-                winning_events.tenant_id = relinked_anonymous_ids.tenant_id
-                and winning_events.anonymous_pseudonym = relinked_anonymous_ids.anonymous_pseudonym
-        where winning_events.user_pseudonym is not null
+                winning_events.tenant_id = previous_links.tenant_id
+                and winning_events.anonymous_pseudonym = previous_links.anonymous_pseudonym
+        where
+            previous_links.is_stale
+            and winning_events.user_pseudonym is not null
+    ),
+
+    linking_events as (
+        select * from reranked_linking_events
+        union all
+        select
+            tenant_id,
+            anonymous_pseudonym,
+            linked_user_pseudonym as user_pseudonym,
+            linked_at as event_time,
+            linked_received_at as received_at,
+            linked_event_id as event_id
+        from previous_links
+        where
+            linked_user_pseudonym is not null
+            -- a linking event ranked again competes with its new winning copy instead
+            and not is_reranked
+            and not is_stale
+        union all
+        select * from stale_linking_events
     ),
 
 {% else %}
@@ -64,7 +165,7 @@ winning_events as (
             event_time,
             received_at,
             event_id
-        from winning_events
+        from {{ ref('int_events_deduplicated') }}
         where
             user_pseudonym is not null
             and anonymous_pseudonym is not null
@@ -78,6 +179,8 @@ ranked_linking_events as (
         anonymous_pseudonym,
         user_pseudonym,
         event_time,
+        received_at,
+        event_id,
         row_number() over (
             partition by tenant_id, anonymous_pseudonym
             order by event_time asc, received_at asc nulls last, event_id asc
@@ -85,33 +188,19 @@ ranked_linking_events as (
     from linking_events
 ),
 
-candidate_user_counts as (
+resolved_links as (
     select
         tenant_id,
         anonymous_pseudonym,
-        count(distinct user_pseudonym) as candidate_user_count
-    from linking_events
-    group by
-        tenant_id,
-        anonymous_pseudonym
-),
-
-resolved_links as (
-    select
-        ranked_linking_events.tenant_id,
-        ranked_linking_events.anonymous_pseudonym,
-        ranked_linking_events.user_pseudonym as linked_user_pseudonym,
-        ranked_linking_events.event_time as linked_at,
-        candidate_user_counts.candidate_user_count
+        user_pseudonym as linked_user_pseudonym,
+        event_time as linked_at,
+        received_at as linked_received_at,
+        event_id as linked_event_id
     from ranked_linking_events
-    inner join candidate_user_counts
-        on
-            ranked_linking_events.tenant_id = candidate_user_counts.tenant_id
-            and ranked_linking_events.anonymous_pseudonym = candidate_user_counts.anonymous_pseudonym
-    where ranked_linking_events.link_rank = 1
+    where link_rank = 1
 ),
 
-{% if is_incremental() %}
+{% if keeps_link_keys %}
 
     current_links as (
         select
@@ -119,7 +208,8 @@ resolved_links as (
             relinked_anonymous_ids.anonymous_pseudonym,
             resolved_links.linked_user_pseudonym,
             resolved_links.linked_at,
-            coalesce(resolved_links.candidate_user_count, 0) as candidate_user_count
+            resolved_links.linked_received_at,
+            resolved_links.linked_event_id
         from relinked_anonymous_ids
         left join resolved_links
             on
@@ -130,19 +220,20 @@ resolved_links as (
     changed_links as (
         select current_links.*
         from current_links
-        left join {{ this }} as previous_links
+        left join previous_links
             on
                 current_links.tenant_id = previous_links.tenant_id
                 and current_links.anonymous_pseudonym = previous_links.anonymous_pseudonym
         where
-        -- a new link, a different winner, or a link that no winning event carries any more
+        -- a new link, another winning event, or a link that no winning event carries any more
             (previous_links.tenant_id is null and current_links.linked_user_pseudonym is not null)
             or (
                 previous_links.tenant_id is not null
                 and (
                     current_links.linked_user_pseudonym is distinct from previous_links.linked_user_pseudonym
+                    or current_links.linked_event_id is distinct from previous_links.linked_event_id
                     or current_links.linked_at is distinct from previous_links.linked_at
-                    or current_links.candidate_user_count != previous_links.candidate_user_count
+                    or current_links.linked_received_at is distinct from previous_links.linked_received_at
                 )
             )
     ),
@@ -161,7 +252,8 @@ final as (
         anonymous_pseudonym,
         linked_user_pseudonym,
         linked_at,
-        cast(candidate_user_count as bigint) as candidate_user_count,
+        linked_received_at,
+        linked_event_id,
         {{ build_stamp() }} as _built_at
     from changed_links
 )
