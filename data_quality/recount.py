@@ -150,13 +150,14 @@ where candidates.month > coalesce(tenant_windows.last_closed_month, date '1900-0
 
 # R7 from the staged lines: an anonymous id's link is its earliest linking event
 # (event time, then first received, then smaller event_id), among events whose winning
-# copy (R2) carries both ids. `{relinked}` narrows it to some anonymous ids: the events
-# that can be linking ones are those with any copy carrying one of them with a user.
+# copy (R2) carries both ids. Each link keeps those keys, which a later event must beat.
+# `{anonymous_ids}` narrows it to the anonymous ids of a table: the events that can
+# link one are those with any copy carrying it with a user.
 RESOLVED_LINKS = """
 linking_keys as (
     select distinct tenant_id, event_id
     from lines
-    where user_pseudonym is not null and anonymous_pseudonym is not null{relinked}
+    where user_pseudonym is not null and anonymous_pseudonym is not null{anonymous_ids}
 ),
 linking_winners as (
     select
@@ -174,9 +175,15 @@ linking_winners as (
     ) = 1
 ),
 resolved_links as (
-    select tenant_id, anonymous_pseudonym, user_pseudonym as linked_user_pseudonym
+    select
+        tenant_id,
+        anonymous_pseudonym,
+        user_pseudonym as linked_user_pseudonym,
+        event_time as linked_at,
+        received_at as linked_received_at,
+        event_id as linked_event_id
     from linking_winners
-    where user_pseudonym is not null and anonymous_pseudonym is not null{relinked}
+    where user_pseudonym is not null and anonymous_pseudonym is not null{anonymous_ids}
     qualify row_number() over (
         partition by tenant_id, anonymous_pseudonym
         order by event_time asc, received_at asc nulls last, event_id asc
@@ -184,40 +191,115 @@ resolved_links as (
 )
 """
 
+
+def _only(table: str) -> str:
+    return f"""
+        and (tenant_id, anonymous_pseudonym)
+            in (select tenant_id, anonymous_pseudonym from {table})"""
+
+
 ALL_LINKS_QUERY = f"""
 with
 {CONTEXT},
-{RESOLVED_LINKS.format(relinked="")}
+{RESOLVED_LINKS.format(anonymous_ids="")}
 select * from resolved_links
 """
 
-# A new line can change the winning copy of its own event only (R2), so the links it
-# can change are those of the anonymous ids that any copy of its event carries with a
-# user: the earlier winner's and its own.
-RELINKED_QUERY = f"""
+# A new line can change the winning copy of its own event only (R2): every copy of
+# the events that lines of newer loads belong to, and the winning copy of each.
+RERANKED_LINES_QUERY = f"""
 with
-{CONTEXT},
-touched_events as (
-    select distinct tenant_id, event_id
-    from lines
-    where load_id > $since_load_id
-)
-select distinct lines.tenant_id, lines.anonymous_pseudonym
+{CONTEXT}
+select tenant_id, event_id, load_id, line_number, received_at, user_pseudonym,
+    anonymous_pseudonym, event_time
 from lines
-where lines.user_pseudonym is not null
-    and lines.anonymous_pseudonym is not null
-    and (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from touched_events)
+where (tenant_id, event_id) in (
+    select tenant_id, event_id from lines where load_id > $since_load_id
+)
 """
 
-RELINKED_RESTRICTION = """
-        and (tenant_id, anonymous_pseudonym)
-            in (select tenant_id, anonymous_pseudonym from relinked_anonymous_ids)"""
+RERANKED_WINNERS_QUERY = """
+select *
+from reranked_lines
+qualify row_number() over (
+    partition by tenant_id, event_id
+    order by received_at asc nulls last, load_id asc, line_number asc
+) = 1
+"""
 
+# The links those copies can change: of the anonymous ids that any of them carries
+# with a user (the earlier winner's and the new one's).
+RELINKED_QUERY = """
+select distinct tenant_id, anonymous_pseudonym
+from reranked_lines
+where user_pseudonym is not null and anonymous_pseudonym is not null
+"""
+
+# The kept link of each of those ids. A new event can take a link, never give it back,
+# so the kept link still beats every older event; only when its own event was ranked
+# again and its new winning copy no longer links the id as early is the id resolved
+# again from its whole history (stale).
+PREVIOUS_LINKS_QUERY = """
+select
+    links.*,
+    reranked.event_id is not null as is_reranked,
+    reranked.event_id is not null and not coalesce(
+        reranked.anonymous_pseudonym = links.anonymous_pseudonym
+        and reranked.user_pseudonym is not null
+        and (
+            reranked.event_time < links.linked_at
+            or (
+                reranked.event_time = links.linked_at
+                and (links.linked_received_at is null
+                    or reranked.received_at <= links.linked_received_at)
+            )
+        ),
+        false
+    ) as is_stale
+from quality.recount_links as links
+left join reranked_winners as reranked
+    on reranked.tenant_id = links.tenant_id
+    and reranked.event_id = links.linked_event_id
+where (links.tenant_id, links.anonymous_pseudonym)
+    in (select tenant_id, anonymous_pseudonym from relinked_anonymous_ids)
+"""
+
+# The new link of each relinked id: the earliest of its kept link (unless its event
+# was ranked again), the winning copies ranked again that link it, and, for a stale
+# id, every linking event of its history.
 RELINKED_LINKS_QUERY = f"""
 with
 {CONTEXT},
-{RESOLVED_LINKS.format(relinked=RELINKED_RESTRICTION)}
-select * from resolved_links
+{RESOLVED_LINKS.format(anonymous_ids=_only("stale_anonymous_ids"))},
+candidates as (
+    select
+        tenant_id,
+        anonymous_pseudonym,
+        user_pseudonym as linked_user_pseudonym,
+        event_time as linked_at,
+        received_at as linked_received_at,
+        event_id as linked_event_id
+    from reranked_winners
+    where user_pseudonym is not null and anonymous_pseudonym is not null
+    union all
+    select
+        tenant_id,
+        anonymous_pseudonym,
+        linked_user_pseudonym,
+        linked_at,
+        linked_received_at,
+        linked_event_id
+    from previous_links
+    where not is_reranked and not is_stale
+    union all
+    select * from resolved_links
+)
+select *
+from candidates
+qualify row_number() over (
+    partition by tenant_id, anonymous_pseudonym
+    order by linked_at asc, linked_received_at asc nulls last, linked_event_id asc
+) = 1
 """
 
 RECOUNT_QUERY = f"""
@@ -360,19 +442,29 @@ def update_links(con: duckdb.DuckDBPyConnection, since_load_id: int | None) -> N
 
     A full plan, or a warehouse without the table yet, resolves every link again;
     otherwise only the anonymous ids that lines of loads after `since_load_id` can
-    relink are resolved again, over their whole history, and their rows replaced.
+    relink are resolved again, from their kept link and the events ranked again.
     Resolving again what an earlier, failed recount already resolved changes nothing,
     so a plan that starts from the last passing recount is always enough.
     """
     if since_load_id is None or not _links_exist(con):
         con.execute(f"create or replace table quality.recount_links as {ALL_LINKS_QUERY}")
         return
+    steps = [
+        ("reranked_lines", RERANKED_LINES_QUERY),
+        ("reranked_winners", RERANKED_WINNERS_QUERY),
+        ("relinked_anonymous_ids", RELINKED_QUERY),
+        ("previous_links", PREVIOUS_LINKS_QUERY),
+        (
+            "stale_anonymous_ids",
+            "select tenant_id, anonymous_pseudonym from previous_links where is_stale",
+        ),
+    ]
     con.execute("begin transaction")
     try:
-        con.execute(
-            f"create or replace temporary table relinked_anonymous_ids as {RELINKED_QUERY}",
-            {"since_load_id": since_load_id},
-        )
+        for table, query in steps:
+            parameters = {"since_load_id": since_load_id} if "$since_load_id" in query else {}
+            con.execute(f"create or replace temporary table {table} as {query}", parameters)
+        con.execute(f"create or replace temporary table relinked_links as {RELINKED_LINKS_QUERY}")
         con.execute(
             """
             delete from quality.recount_links
@@ -380,8 +472,9 @@ def update_links(con: duckdb.DuckDBPyConnection, since_load_id: int | None) -> N
                 in (select tenant_id, anonymous_pseudonym from relinked_anonymous_ids)
             """
         )
-        con.execute(f"insert into quality.recount_links {RELINKED_LINKS_QUERY}")
-        con.execute("drop table relinked_anonymous_ids")
+        con.execute("insert into quality.recount_links select * from relinked_links")
+        for table, _ in [*steps, ("relinked_links", "")]:
+            con.execute(f"drop table {table}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -226,6 +226,24 @@ def test_recount_links_follow_new_lines_as_a_full_resolution_would(warehouse: Se
         group by links.tenant_id
         """,
     )
+    # an id with two linking events or more, whose earliest one is about to lose its link
+    [(fallen, fallen_event)] = execute(
+        warehouse,
+        f"""
+        select links.anonymous_pseudonym, links.linked_event_id
+        from quality.recount_links as links
+        where links.tenant_id = '{tenant_id}'
+            and links.anonymous_pseudonym not in ('{relinked}', '{dropped}')
+            and (
+                select count(distinct lines.event_id) from raw.event_lines as lines
+                where lines.tenant_id = links.tenant_id
+                    and lines.anonymous_pseudonym = links.anonymous_pseudonym
+                    and lines.user_pseudonym is not null
+            ) >= 2
+        order by links.anonymous_pseudonym
+        limit 1
+        """,
+    )
     execute(
         warehouse,
         f"""
@@ -240,6 +258,16 @@ def test_recount_links_follow_new_lines_as_a_full_resolution_would(warehouse: Se
         from raw.event_lines
         where tenant_id = '{tenant_id}' and anonymous_pseudonym = '{dropped}'
             and user_pseudonym is not null
+        union all
+        -- a new copy of the event linking `fallen`, received first, without that id
+        select * replace (
+            {latest + 1} as load_id,
+            -1 - row_number() over (order by line_number) as line_number,
+            null as anonymous_pseudonym,
+            timestamptz '2000-01-01 00:00:00+00' as received_at
+        )
+        from raw.event_lines
+        where tenant_id = '{tenant_id}' and event_id = '{fallen_event}'
         union all
         -- a new event linking `relinked` to another user, earlier than any of its links
         select * replace (
@@ -262,8 +290,11 @@ def test_recount_links_follow_new_lines_as_a_full_resolution_would(warehouse: Se
         resolved = set(con.execute(ALL_LINKS_QUERY).fetchall())
 
     assert kept == resolved
-    assert (tenant_id, relinked, other_user) in kept
+    assert (tenant_id, relinked, other_user) in {row[:3] for row in kept}
     assert not any(row[:2] == (tenant_id, dropped) for row in kept)
+    # `fallen` is linked by a later event of its history now
+    [fallen_link] = [row for row in kept if row[:2] == (tenant_id, fallen)]
+    assert fallen_link[5] != fallen_event
 
 
 def test_recount_plan_starts_after_the_last_passing_recount(warehouse: Settings) -> None:
