@@ -127,6 +127,11 @@ class Settings:
         return self.home / "notifications" / "outbox.sqlite"
 
     @property
+    def dbt_parse_path(self) -> Path:
+        """dbt's parse of the project as this home's runs see it, kept between runs."""
+        return self.home / "dbt" / "partial_parse.msgpack"
+
+    @property
     def logs_dir(self) -> Path:
         """Full logs of `mau run` (Dagster and dbt), one file per run."""
         return self.home / "logs"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,12 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 # Parsing never connects to the warehouse, but profiles.yml needs a path to render.
 PARSE_ENV = {"MAU_WAREHOUSE_PATH": "unused-at-parse-time.duckdb"}
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class WarehouseDbtCli(DbtCliResource):
-    """A DbtCliResource whose `cli` takes the environment of the dbt process it starts.
+    """A DbtCliResource whose `cli` takes the environment of the dbt process it starts,
+    and the parse a previous run of the same environment saved (`keep_parse`).
 
     profiles.yml reads the warehouse path, DuckDB's limits and the encryption key from
     dbt's environment (`Settings.dbt_env`), and DbtCliResource.cli of dagster-dbt 0.29
@@ -51,6 +54,7 @@ class WarehouseDbtCli(DbtCliResource):
         dagster_dbt_translator: DagsterDbtTranslator | None = None,
         context: OpExecutionContext | AssetExecutionContext | None = None,
         target_path: Path | None = None,
+        saved_parse: Path | None = None,
     ) -> DbtCliInvocation:
         translator = validate_opt_translator(dagster_dbt_translator) or DagsterDbtTranslator()
         cleaned_args, selects, excludes = extract_runtime_selection_from_args(args)
@@ -81,6 +85,15 @@ class WarehouseDbtCli(DbtCliResource):
         }
         if params.indirect_selection:
             dbt_env[DBT_INDIRECT_SELECTION_ENV] = params.indirect_selection
+        absolute_target = target_path if target_path.is_absolute() else project_dir / target_path
+        if saved_parse is not None and saved_parse.exists():
+            # dbt throws a saved parse away when the environment its profile reads
+            # differs from the one it was made with, and the project's own parse (`dbt
+            # parse`, PARSE_ENV) never matches a run's: without this, every run parsed
+            # the whole project again (about 7 s on two cores). dagster-dbt copies the
+            # project's parse only where the target folder has none.
+            absolute_target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(saved_parse, absolute_target / PARTIAL_PARSE)
         profile_args = [
             *(["--profile", self.profile] if self.profile else []),
             *(["--target", self.target] if self.target else []),
@@ -98,7 +111,7 @@ class WarehouseDbtCli(DbtCliResource):
                 manifest=params.manifest,
                 dagster_dbt_translator=params.dagster_dbt_translator,
                 project_dir=project_dir,
-                target_path=target_path if target_path.is_absolute() else project_dir / target_path,
+                target_path=absolute_target,
                 raise_on_error=raise_on_error,
                 context=context,
                 adapter=None,
@@ -155,6 +168,21 @@ def ensure_manifest() -> Path:
             ["parse", "--quiet"], env=PARSE_ENV, target_path=dbt_project.target_path
         ).wait()
     return manifest
+
+
+def keep_parse(invocation: DbtCliInvocation, saved_parse: Path) -> None:
+    """Save a finished run's parse for the next run of the same home (`cli(saved_parse=)`).
+
+    The copy is swapped in whole: a run starting meanwhile reads the old file or the
+    new one, never half of one.
+    """
+    source = invocation.target_path / PARTIAL_PARSE
+    if not source.exists():
+        return
+    saved_parse.parent.mkdir(parents=True, exist_ok=True)
+    staged = saved_parse.with_name(f"{saved_parse.name}.{os.getpid()}")
+    shutil.copyfile(source, staged)
+    os.replace(staged, saved_parse)
 
 
 @functools.cache

@@ -127,3 +127,20 @@ def test_the_dagster_run_materialized_every_asset_and_passed_every_check(
     assert names == {f"gx_{suite.name}" for suite in all_suites()}
     assert [c.check_name for c in checks if not c.passed] == []
     assert os.path.exists(published_home / "warehouse" / "serving.duckdb")
+
+
+def test_a_second_run_starts_from_the_first_runs_dbt_parse(tmp_path: Path) -> None:
+    # dbt parses the whole project again (about 7 s) when the environment its profile
+    # reads differs from the one of the parse it is given; a home's runs keep theirs.
+    home = tmp_path / "home"
+    run_mau(home, "generate", "--seed", "3", "--tenants", "2", "--months", "1",
+            "--events", "1000", "--start-month", "2026-09")  # fmt: skip
+    run_mau(home, "run")
+    assert (home / "dbt" / "partial_parse.msgpack").is_file()
+
+    run_mau(home, "run")
+
+    *_, second = sorted((home / "logs").glob("run-*.log"))
+    log = second.read_text()
+    assert "Running with dbt=" in log  # the log holds dbt's own lines
+    assert "Unable to do partial parsing" not in log

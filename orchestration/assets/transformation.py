@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, Config
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from mau_warehouse.privacy.rebuild import rebuild_due
-from orchestration.dbt_project import WarehouseDbtCli, ensure_manifest
+from orchestration.dbt_project import WarehouseDbtCli, ensure_manifest, keep_parse
 from orchestration.resources import MauHome
 
 
@@ -61,4 +61,8 @@ def mau_dbt_models(
         args.append("--full-refresh")
     # profiles.yml reads the warehouse path, DuckDB's limits and the key from dbt's
     # environment: given to the dbt process alone, not set in this one.
-    yield from dbt.cli(args, env=settings.dbt_env(), context=context).stream()
+    invocation = dbt.cli(
+        args, env=settings.dbt_env(), context=context, saved_parse=settings.dbt_parse_path
+    )
+    yield from invocation.stream()
+    keep_parse(invocation, settings.dbt_parse_path)
