@@ -302,12 +302,12 @@ qualify row_number() over (
 ) = 1
 """
 
-RECOUNT_QUERY = f"""
+# The winning copy (R2) of every event whose month can be one of the scope's. Written
+# to a table of its own before the count: joined as a CTE, its size was unknown to the
+# planner, which then held all of it in memory to look up the links (R7).
+WINDOW_EVENTS_QUERY = f"""
 with
 {CONTEXT},
-usage as (
-    select * from marts.fct_tenant_monthly_usage
-),
 scope as (
     select * from quality.recount_scope
 ),
@@ -317,37 +317,37 @@ window_keys as (
     where (line_months.tenant_id, line_months.month_before) in (select tenant_id, month from scope)
         or (line_months.tenant_id, line_months.month_after) in (select tenant_id, month from scope)
 ),
-window_copies as materialized (
+window_copies as (
     select lines.*
     from lines
     where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from window_keys)
+)
+select
+    tenant_id,
+    received_at,
+    user_pseudonym,
+    anonymous_pseudonym,
+    user_agent,
+    is_preview,
+    event_time
+from window_copies
+qualify row_number() over (
+    partition by tenant_id, event_id
+    order by received_at asc nulls last, load_id asc, line_number asc
+) = 1
+"""
+
+RECOUNT_QUERY = f"""
+with
+{CONTEXT},
+usage as (
+    select * from marts.fct_tenant_monthly_usage
 ),
-window_anonymous_ids as (
-    select distinct tenant_id, anonymous_pseudonym
-    from window_copies
-    where anonymous_pseudonym is not null
+scope as (
+    select * from quality.recount_scope
 ),
-links as materialized (
-    -- R7, kept by the recount itself (RESOLVE_LINKS below), never read from dbt
-    select links.tenant_id, links.anonymous_pseudonym, links.linked_user_pseudonym as linked_user
-    from quality.recount_links as links
-    where (links.tenant_id, links.anonymous_pseudonym)
-        in (select tenant_id, anonymous_pseudonym from window_anonymous_ids)
-),
-window_events as materialized (
-    select
-        tenant_id,
-        received_at,
-        user_pseudonym,
-        anonymous_pseudonym,
-        user_agent,
-        is_preview,
-        event_time
-    from window_copies
-    qualify row_number() over (
-        partition by tenant_id, event_id
-        order by received_at asc nulls last, load_id asc, line_number asc
-    ) = 1
+window_events as (
+    select * from recount_window_events
 ),
 agents as (
     select distinct user_agent from window_events where user_agent is not null
@@ -392,15 +392,18 @@ counted as (
     select
         window_events.tenant_id,
         month_starts.month,
-        coalesce(window_events.user_pseudonym, links.linked_user) is not null as is_user,
+        coalesce(window_events.user_pseudonym, links.linked_user_pseudonym) is not null as is_user,
         coalesce(
-            window_events.user_pseudonym, links.linked_user, window_events.anonymous_pseudonym
+            window_events.user_pseudonym,
+            links.linked_user_pseudonym,
+            window_events.anonymous_pseudonym
         ) as person
     from window_events
     asof inner join month_starts
         on window_events.tenant_id = month_starts.tenant_id
         and window_events.event_time >= month_starts.starts_at
-    left join links
+    -- R7, kept by the recount itself (update_links below), never read from dbt
+    left join quality.recount_links as links
         on window_events.tenant_id = links.tenant_id
         and window_events.anonymous_pseudonym = links.anonymous_pseudonym
     left join usage as month_close
@@ -490,6 +493,10 @@ def materialize_recount(settings: Settings, since_load_id: int | None) -> None:
             {"since_load_id": since_load_id},
         )
         update_links(con, since_load_id)
+        con.execute(
+            f"create or replace temporary table recount_window_events as {WINDOW_EVENTS_QUERY}"
+        )
         con.execute(f"create or replace table quality.usage_recounts as {RECOUNT_QUERY}")
+        con.execute("drop table recount_window_events")
     finally:
         con.close()
