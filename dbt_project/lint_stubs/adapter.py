@@ -1,4 +1,5 @@
-"""Lint-time stand-in for dbt's ``adapter`` (``adapter.dispatch``), for sqlfluff only.
+"""Lint-time stand-in for dbt's ``adapter`` (``dispatch``, ``get_columns_in_relation``),
+for sqlfluff only.
 
 A dispatched project macro renders as a plain function call named after it, so
 the calling model still parses. dbt itself never imports this module.
