@@ -28,8 +28,10 @@ An event's local month is the UTC month of its event time a day earlier or a day
 later (zones are within ±14 hours of UTC), so lines are picked by those two months;
 then every copy of a picked event is ranked (R2: the first received copy wins).
 Whether a user agent is a bot's is decided once per distinct agent, and only for the
-lines that are ranked; rows carry only the columns the count needs. The CTEs read
-more than once are materialized (DuckDB would otherwise plan them at every use).
+lines that are ranked; rows carry only the columns the count needs. The staged lines
+are never materialized whole (DuckDB materializes a CTE read twice, before any filter:
+every line of the history, at every run); what a later step reads is written to a
+table first, so that the planner knows its size.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ tenant_windows as materialized (
         on tenants.tenant_id = closes.tenant_id
     group by tenants.tenant_id, tenants.billing_timezone
 ),
-lines as (
+lines as not materialized (
     select
         tenant_id,
         event_id,
@@ -81,7 +83,7 @@ lines as (
     from staging.stg_sdk__event_lines
     where tenant_id in (select tenant_id from tenant_windows)
 ),
-line_months as (
+line_months as not materialized (
     -- the two months a line's local month is one of (R5), from the month after the
     -- tenant's last close on (UTC wall-clock arithmetic: no time zone at every line)
     select
@@ -302,26 +304,25 @@ qualify row_number() over (
 ) = 1
 """
 
-# The winning copy (R2) of every event whose month can be one of the scope's. Written
-# to a table of its own before the count: joined as a CTE, its size was unknown to the
-# planner, which then held all of it in memory to look up the links (R7).
-WINDOW_EVENTS_QUERY = f"""
+# The events whose month can be one of the scope's, then the winning copy (R2) of
+# each. Both are written to tables before the count: as CTEs their sizes were unknown
+# to the planner, which then held every staged line, or every window event, in memory
+# to look up the keys, or the links (R7).
+WINDOW_KEYS_QUERY = f"""
 with
 {CONTEXT},
 scope as (
     select * from quality.recount_scope
-),
-window_keys as (
-    select distinct line_months.tenant_id, line_months.event_id
-    from line_months
-    where (line_months.tenant_id, line_months.month_before) in (select tenant_id, month from scope)
-        or (line_months.tenant_id, line_months.month_after) in (select tenant_id, month from scope)
-),
-window_copies as (
-    select lines.*
-    from lines
-    where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from window_keys)
 )
+select distinct line_months.tenant_id, line_months.event_id
+from line_months
+where (line_months.tenant_id, line_months.month_before) in (select tenant_id, month from scope)
+    or (line_months.tenant_id, line_months.month_after) in (select tenant_id, month from scope)
+"""
+
+WINDOW_EVENTS_QUERY = f"""
+with
+{CONTEXT}
 select
     tenant_id,
     received_at,
@@ -330,7 +331,8 @@ select
     user_agent,
     is_preview,
     event_time
-from window_copies
+from lines
+where (tenant_id, event_id) in (select tenant_id, event_id from recount_window_keys)
 qualify row_number() over (
     partition by tenant_id, event_id
     order by received_at asc nulls last, load_id asc, line_number asc
@@ -493,10 +495,12 @@ def materialize_recount(settings: Settings, since_load_id: int | None) -> None:
             {"since_load_id": since_load_id},
         )
         update_links(con, since_load_id)
-        con.execute(
-            f"create or replace temporary table recount_window_events as {WINDOW_EVENTS_QUERY}"
-        )
+        for table, query in [
+            ("recount_window_keys", WINDOW_KEYS_QUERY),
+            ("recount_window_events", WINDOW_EVENTS_QUERY),
+        ]:
+            con.execute(f"create or replace temporary table {table} as {query}")
         con.execute(f"create or replace table quality.usage_recounts as {RECOUNT_QUERY}")
-        con.execute("drop table recount_window_events")
+        con.execute("drop table recount_window_keys; drop table recount_window_events")
     finally:
         con.close()
