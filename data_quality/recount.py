@@ -150,16 +150,23 @@ where candidates.month > coalesce(tenant_windows.last_closed_month, date '1900-0
     )
 """
 
+# R2: of the copies of one event, the first received wins (then the earlier load, then
+# the earlier line).
+FIRST_RECEIVED_COPY = """qualify row_number() over (
+    partition by tenant_id, event_id
+    order by received_at asc nulls last, load_id asc, line_number asc
+) = 1"""
+
 # R7 from the staged lines: an anonymous id's link is its earliest linking event
 # (event time, then first received, then smaller event_id), among events whose winning
 # copy (R2) carries both ids. Each link keeps those keys, which a later event must beat.
 # `{anonymous_ids}` narrows it to the anonymous ids of a table: the events that can
 # link one are those with any copy carrying it with a user.
-RESOLVED_LINKS = """
+RESOLVED_LINKS = f"""
 linking_keys as (
     select distinct tenant_id, event_id
     from lines
-    where user_pseudonym is not null and anonymous_pseudonym is not null{anonymous_ids}
+    where user_pseudonym is not null and anonymous_pseudonym is not null{{anonymous_ids}}
 ),
 linking_winners as (
     select
@@ -171,10 +178,7 @@ linking_winners as (
         lines.event_time
     from lines
     where (lines.tenant_id, lines.event_id) in (select tenant_id, event_id from linking_keys)
-    qualify row_number() over (
-        partition by lines.tenant_id, lines.event_id
-        order by lines.received_at asc nulls last, lines.load_id asc, lines.line_number asc
-    ) = 1
+    {FIRST_RECEIVED_COPY}
 ),
 resolved_links as (
     select
@@ -185,7 +189,7 @@ resolved_links as (
         received_at as linked_received_at,
         event_id as linked_event_id
     from linking_winners
-    where user_pseudonym is not null and anonymous_pseudonym is not null{anonymous_ids}
+    where user_pseudonym is not null and anonymous_pseudonym is not null{{anonymous_ids}}
     qualify row_number() over (
         partition by tenant_id, anonymous_pseudonym
         order by event_time asc, received_at asc nulls last, event_id asc
@@ -220,13 +224,10 @@ where (tenant_id, event_id) in (
 )
 """
 
-RERANKED_WINNERS_QUERY = """
+RERANKED_WINNERS_QUERY = f"""
 select *
 from reranked_lines
-qualify row_number() over (
-    partition by tenant_id, event_id
-    order by received_at asc nulls last, load_id asc, line_number asc
-) = 1
+{FIRST_RECEIVED_COPY}
 """
 
 # The links those copies can change: of the anonymous ids that any of them carries
@@ -333,10 +334,7 @@ select
     event_time
 from lines
 where (tenant_id, event_id) in (select tenant_id, event_id from recount_window_keys)
-qualify row_number() over (
-    partition by tenant_id, event_id
-    order by received_at asc nulls last, load_id asc, line_number asc
-) = 1
+{FIRST_RECEIVED_COPY}
 """
 
 RECOUNT_QUERY = f"""

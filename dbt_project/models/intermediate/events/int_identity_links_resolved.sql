@@ -48,6 +48,22 @@
 -- that the months of that anonymous id are recounted (int_tenant_months_changed).
 with
 
+linking_winners as (
+    -- the winning copies (R2) that link an anonymous id to a user
+    select
+        tenant_id,
+        anonymous_pseudonym,
+        user_pseudonym,
+        event_time,
+        received_at,
+        event_id,
+        _built_at
+    from {{ ref('int_events_deduplicated') }}
+    where
+        user_pseudonym is not null
+        and anonymous_pseudonym is not null
+),
+
 {% if keeps_link_keys %}
 
     reranked_lines as (
@@ -68,18 +84,8 @@ with
         from reranked_lines
     ),
 
-    relinked_anonymous_ids as (
-        select distinct
-            tenant_id,
-            anonymous_pseudonym
-        from reranked_lines
-        where
-            user_pseudonym is not null
-            and anonymous_pseudonym is not null
-    ),
-
-    reranked_linking_events as (
-        -- the winning copies of those events that link an anonymous id to a user
+    reranked_linking_winners as (
+        -- of the events ranked again since the last build
         select
             tenant_id,
             anonymous_pseudonym,
@@ -87,10 +93,17 @@ with
             event_time,
             received_at,
             event_id
-        from {{ ref('int_events_deduplicated') }}
+        from linking_winners
+        where _built_at > {{ last_build_stamp() }}
+    ),
+
+    relinked_anonymous_ids as (
+        select distinct
+            tenant_id,
+            anonymous_pseudonym
+        from reranked_lines
         where
-            _built_at > {{ last_build_stamp() }}
-            and user_pseudonym is not null
+            user_pseudonym is not null
             and anonymous_pseudonym is not null
     ),
 
@@ -105,7 +118,7 @@ with
                 reranked_link.tenant_id is not null
                 and not exists (
                     select 1
-                    from reranked_linking_events as relinking
+                    from reranked_linking_winners as relinking
                     where
                         relinking.tenant_id = previous_links.tenant_id
                         and relinking.event_id = previous_links.linked_event_id
@@ -157,7 +170,7 @@ with
     {% endif %}
 
     linking_events as (
-        select * from reranked_linking_events
+        select * from reranked_linking_winners
         union all
         select
             tenant_id,
@@ -188,10 +201,7 @@ with
             event_time,
             received_at,
             event_id
-        from {{ ref('int_events_deduplicated') }}
-        where
-            user_pseudonym is not null
-            and anonymous_pseudonym is not null
+        from linking_winners
     ),
 
 {% endif %}
