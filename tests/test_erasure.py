@@ -64,13 +64,22 @@ def person_in_closed_and_open_month(warehouse: Path) -> tuple[str, str, str, str
             from intermediate.int_person_months_aggregated
             where person_kind = 'user' and is_attributed
         ),
+        candidates as (
+            -- the users each anonymous id was ever seen with, in any copy of any line
+            select tenant_id, anonymous_pseudonym,
+                count(distinct user_pseudonym) as candidate_user_count
+            from raw.event_lines
+            where user_pseudonym is not null and anonymous_pseudonym is not null
+            group by all
+        ),
         linked as (
             -- users whose anonymous ids all resolve to them alone (no shared browser)
-            select tenant_id, linked_user_pseudonym as user_pseudonym
-            from intermediate.int_identity_links_resolved
-            where linked_user_pseudonym is not null
+            select links.tenant_id, links.linked_user_pseudonym as user_pseudonym
+            from intermediate.int_identity_links_resolved as links
+            inner join candidates using (tenant_id, anonymous_pseudonym)
+            where links.linked_user_pseudonym is not null
             group by all
-            having max(candidate_user_count) = 1
+            having max(candidates.candidate_user_count) = 1
         )
         select c.tenant_id, c.person_id, strftime(min(c.activity_month), '%Y-%m'),
             strftime(max(o.activity_month), '%Y-%m')
@@ -153,9 +162,16 @@ def test_an_erasure_request_file_for_a_linked_anonymous_id_erases_its_user(
     [(tenant, anonymous, user)] = query(
         warehouse,
         """
-        select tenant_id, anonymous_pseudonym, linked_user_pseudonym
-        from intermediate.int_identity_links_resolved
-        where linked_user_pseudonym is not null and candidate_user_count = 1
+        select links.tenant_id, links.anonymous_pseudonym, links.linked_user_pseudonym
+        from intermediate.int_identity_links_resolved as links
+        where links.linked_user_pseudonym is not null
+            and (
+                -- a browser seen with one user only, in any copy of any line
+                select count(distinct lines.user_pseudonym)
+                from raw.event_lines as lines
+                where lines.tenant_id = links.tenant_id
+                    and lines.anonymous_pseudonym = links.anonymous_pseudonym
+            ) = 1
         order by all limit 1
         """,
     )
