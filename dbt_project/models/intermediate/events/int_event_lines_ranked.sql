@@ -44,7 +44,7 @@ event_lines as (
                 and ranked.event_id = touched_events.event_id
     ),
 
-    copies as (
+    copies as {{ inline_cte() }} (
         select
             {{ event_line_columns() }}
         from new_lines
@@ -54,13 +54,55 @@ event_lines as (
 
 {% else %}
 
-    copies as (
+    copies as {{ inline_cte() }} (
         select * from event_lines
     ),
 
 {% endif %}
 
-ranked as (
+-- Most events have one copy. Only the copies of events with several are sorted into
+-- R2's order: a window over every line sorts the whole width of the history (on M,
+-- 43 s against 36 s for this split; on L the sort spilled beyond the disk).
+events_with_copies as (
+    select
+        tenant_id,
+        event_id
+    from copies
+    group by
+        tenant_id,
+        event_id
+    having count(*) > 1
+),
+
+single_copies as (
+    select
+        {{ event_line_columns('copies') }},
+        cast(1 as bigint) as copy_rank,
+        cast(1 as bigint) as copy_count,
+        copies.loaded_at as first_loaded_at,
+        copies.load_id as winner_load_id,
+        copies.line_number as winner_line_number,
+        copies.received_at as winner_received_at,
+        copies.content_fingerprint as winner_content_fingerprint
+    from copies
+    left join events_with_copies
+        on
+            copies.tenant_id = events_with_copies.tenant_id
+            and copies.event_id = events_with_copies.event_id
+    where events_with_copies.event_id is null
+),
+
+several_copies as (
+    select
+        {{ event_line_columns('copies') }}
+    from copies
+    inner join events_with_copies
+        on
+            copies.tenant_id = events_with_copies.tenant_id
+            and copies.event_id = events_with_copies.event_id
+),
+
+ranked_copies as (
     select
         {{ event_line_columns() }},
         row_number() over copy_order as copy_rank,
@@ -71,12 +113,18 @@ ranked as (
         first_value(line_number) over copy_order as winner_line_number,
         first_value(received_at) over copy_order as winner_received_at,
         first_value(content_fingerprint) over copy_order as winner_content_fingerprint
-    from copies
+    from several_copies
     -- R2: the copies of one event, the winning (first received) copy first
     window copy_order as (
         partition by tenant_id, event_id
         order by received_at asc nulls last, load_id asc, line_number asc
     )
+),
+
+ranked as (
+    select * from single_copies
+    union all
+    select * from ranked_copies
 ),
 
 flagged as (

@@ -90,7 +90,7 @@ bot_patterns as (
 
 {% else %}
 
-    events as (
+    events as {{ inline_cte() }} (
         select * from {{ ref('int_events_deduplicated') }}
     ),
 
@@ -122,7 +122,7 @@ bot_user_agents as (
     group by user_agents.user_agent
 ),
 
-events_in_context as (
+events_in_context as {{ inline_cte() }} (
     select
         events.tenant_id,
         events.event_id,
@@ -148,7 +148,7 @@ events_in_context as (
         on events.user_agent = bot_user_agents.user_agent
 ),
 
-utc_wall_times as (
+utc_wall_times as {{ inline_cte() }} (
     select
         *,
         {{ utc_wall_time('event_time') }} as utc_event_time
@@ -207,7 +207,7 @@ localized as (
             and {{ dbt.date_trunc('hour', 'utc_wall_times.utc_event_time') }} = zone_hour_offsets.utc_hour
 ),
 
-classified as (
+classified as {{ inline_cte() }} (
     select
         localized.tenant_id,
         localized.event_id,

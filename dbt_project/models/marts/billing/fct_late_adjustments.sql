@@ -26,7 +26,7 @@ closes as (
     select * from {{ ref('stg_billing_state__month_closes') }}
 ),
 
-counted_events as (
+counted_events as {{ inline_cte() }} (
     {{ events_of_changed_tenant_months('not events.is_excluded and events.is_attributed') }}
 ),
 
