@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from mau_warehouse.config import DBT_PROJECT_DIR
 
@@ -58,3 +59,41 @@ def test_every_counting_rule_has_a_passing_unit_test(built_warehouse) -> None:
     }
     # R17 (pseudonymization) happens in the loader; its tests are pytest ones.
     assert rules >= {f"r{n}" for n in range(1, 19)} - {"r17"}
+
+
+def _declared_checks() -> dict[str, int]:
+    """CHECK constraints per mart, as the model YAML declares them (model and column level)."""
+    declared: dict[str, int] = {}
+    for path in (DBT_PROJECT_DIR / "models" / "marts").glob("*/_*__models.yml"):
+        for model in yaml.safe_load(path.read_text())["models"]:
+            constraints = [
+                *model.get("constraints", []),
+                *(c for column in model["columns"] for c in column.get("constraints", [])),
+            ]
+            count = sum(constraint["type"] == "check" for constraint in constraints)
+            if count:
+                declared[model["name"]] = count
+    return declared
+
+
+def test_contracted_marts_refuse_rows_that_break_their_checks(built_warehouse) -> None:
+    # The row rules of the contracted marts (R8's sum, R12's statuses, R13's bounds…)
+    # are CHECK constraints of their contracts: DuckDB refuses a breaking row, so the
+    # model fails to build and nothing downstream of it is published.
+    path, done = built_warehouse
+    assert done.returncode == 0, done.stdout[-3000:]
+    with duckdb.connect(str(path)) as con:
+        con.begin()
+        with pytest.raises(duckdb.ConstraintException, match="CHECK constraint failed"):
+            con.execute(
+                "insert into marts.fct_quarantine_by_reason (quarantine_reason) values ('misspelt')"
+            )
+        con.rollback()
+        enforced = dict(
+            con.execute(
+                "select table_name, count(*) from duckdb_constraints() "
+                "where schema_name = 'marts' and constraint_type = 'CHECK' group by table_name"
+            ).fetchall()
+        )
+    assert enforced == _declared_checks()
+    assert enforced["fct_tenant_monthly_usage"] == 5
