@@ -147,11 +147,14 @@ def test_file_whose_counts_do_not_add_up_fails_conservation(warehouse: Settings)
 
 def test_mau_off_by_one_fails_the_independent_recount(warehouse: Settings) -> None:
     # The recount covers months not closed yet: a closed month is a snapshot (R16).
+    # One anonymous desktop person too many, consistent within the row: the mart's
+    # CHECK constraints (R8's sum, the device bounds) refuse any other wrong count.
     tenant_id, month = busiest_tenant_month(warehouse, open_only=True)
-    [(mau,)] = execute(
+    [(mau, anonymous_mau)] = execute(
         warehouse,
-        "update marts.fct_tenant_monthly_usage set mau = mau + 1 "
-        f"where tenant_id = '{tenant_id}' and month = '{month}' returning mau",
+        "update marts.fct_tenant_monthly_usage "
+        "set mau = mau + 1, anonymous_mau = anonymous_mau + 1, desktop_mau = desktop_mau + 1 "
+        f"where tenant_id = '{tenant_id}' and month = '{month}' returning mau, anonymous_mau",
     )
 
     failure = only_failure(run_suite(warehouse, reconciliation_suite()), "independent recount")
@@ -159,6 +162,10 @@ def test_mau_off_by_one_fails_the_independent_recount(warehouse: Settings) -> No
     [row] = failure.unexpected
     assert (row["tenant_id"], row["month"]) == (tenant_id, month)
     assert (row["mau"], row["recounted_mau"]) == (mau, mau - 1)
+    assert (row["anonymous_mau"], row["recounted_anonymous_mau"]) == (
+        anonymous_mau,
+        anonymous_mau - 1,
+    )
 
 
 def test_recount_of_what_changed_covers_new_lines_and_months_due_to_close(
