@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -13,19 +11,7 @@ import pytest
 import yaml
 
 from mau_warehouse.config import DBT_PROJECT_DIR
-
-DBT = str(Path(sys.executable).parent / "dbt")
-
-
-def dbt(warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MAU_WAREHOUSE_PATH": str(warehouse)}
-    return subprocess.run(
-        [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+from tests.dbt_helpers import run_dbt
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +22,7 @@ def built_warehouse(
     path = tmp_path_factory.mktemp("dbt") / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute(resources.files("mau_warehouse").joinpath("sql/raw_schema.sql").read_text())
-    return path, dbt(path, "build", "--exclude-resource-type", "unit_test")
+    return path, run_dbt(path, "build", "--exclude-resource-type", "unit_test")
 
 
 def test_build_passes_on_an_empty_warehouse(built_warehouse) -> None:
@@ -47,7 +33,7 @@ def test_build_passes_on_an_empty_warehouse(built_warehouse) -> None:
 
 def test_every_counting_rule_has_a_passing_unit_test(built_warehouse) -> None:
     # Unit tests read the columns of the models they mock, so they run on a built warehouse.
-    done = dbt(built_warehouse[0], "test", "--select", "test_type:unit")
+    done = run_dbt(built_warehouse[0], "test", "--select", "test_type:unit")
     assert done.returncode == 0, done.stdout[-3000:]
     passed = [line for line in done.stdout.splitlines() if " PASS " in line]
     rules = {

@@ -8,17 +8,12 @@ production build neither builds nor tests it, and Dagster does not see it.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from mau_warehouse.config import DBT_PROJECT_DIR
-
-DBT = str(Path(sys.executable).parent / "dbt")
+from tests.dbt_helpers import run_dbt
 
 # Measurements, one row each, tested against their targets instead of for emptiness.
 COVERAGE = {
@@ -27,24 +22,12 @@ COVERAGE = {
 }
 
 
-def dbt(target: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MAU_WAREHOUSE_PATH": str(warehouse), "DBT_TARGET_PATH": str(target)}
-    return subprocess.run(
-        [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The evaluator's models, its exceptions seed and its tests, built on an empty file."""
     folder = tmp_path_factory.mktemp("evaluator")
     warehouse = folder / "evaluator.duckdb"
-    done = dbt(
-        folder / "target",
+    done = run_dbt(
         warehouse,
         "build",
         "--select",
@@ -52,6 +35,7 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         "dbt_project_evaluator_exceptions",
         "--vars",
         "{run_project_evaluator: true}",
+        target=folder / "target",
     )
     assert "PASS=" in done.stdout, done.stdout[-4000:] + done.stderr[-2000:]
     return warehouse, done.stdout
@@ -87,7 +71,7 @@ def test_evaluator_finds_nothing(evaluated) -> None:
 def test_evaluator_is_not_part_of_production_builds(tmp_path: Path) -> None:
     # Without the var (as the pipeline runs dbt), the manifest Dagster reads its assets
     # from holds none of the evaluator's models, tests or seeds.
-    done = dbt(tmp_path / "target", tmp_path / "unused.duckdb", "parse", "--quiet")
+    done = run_dbt(tmp_path / "unused.duckdb", "parse", "--quiet", target=tmp_path / "target")
     assert done.returncode == 0, done.stdout[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     evaluator_nodes = [
