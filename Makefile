@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 DOCS_ASSETS := data_quality/docs_assets
 DOCS_ASSETS_STAMP := $(DOCS_ASSETS)/node_modules/.installed
 
-.PHONY: setup browser demo test lint lock clean
+.PHONY: setup java browser demo test lint lock clean
 
-setup: $(STAMP) $(DOCS_ASSETS_STAMP)
+setup: $(STAMP) $(DOCS_ASSETS_STAMP) java
 
 # The lock file pins every package with its hash, so every machine installs the same versions.
 $(STAMP): requirements.lock pyproject.toml
@@ -29,6 +29,16 @@ $(DOCS_ASSETS_STAMP): $(DOCS_ASSETS)/package.json $(DOCS_ASSETS)/package-lock.js
 	}
 	npm ci --prefix $(DOCS_ASSETS) --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
+
+# Spark, the second engine (MAU_ENGINE=spark, `mau spark-cluster`), runs on a Java 17
+# runtime: Debian's, since pyspark's wheel brings Spark but no JVM.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+		echo "installing Debian's openjdk-17-jre-headless for Spark"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; \
+	}
 
 # The end-to-end dashboard tests drive a real headless browser: Debian's Chromium.
 browser:
