@@ -11,6 +11,7 @@ outside the repository (mau_warehouse/secrets_files.py).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +47,30 @@ class AlertSettings:
     email_from: str
     # The fallback recipients: a tenant's own billing_email takes their place
     email_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """The standalone Spark cluster `mau spark-cluster` runs on this machine (SPEC §8):
+    a master and its workers, each its own JVM, bound to 127.0.0.1."""
+
+    # The master's port, where drivers connect (MAU_SPARK_MASTER_PORT)
+    master_port: int
+    # The master's web UI; worker N's UI is this port + N (MAU_SPARK_UI_PORT)
+    ui_port: int
+    # Workers started (MAU_SPARK_WORKERS), and what each offers to executors
+    # (MAU_SPARK_WORKER_CORES, MAU_SPARK_WORKER_MEMORY)
+    workers: int
+    worker_cores: int
+    worker_memory: str
+
+    @property
+    def master_url(self) -> str:
+        return f"spark://127.0.0.1:{self.master_port}"
+
+    @property
+    def master_ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.ui_port}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +112,7 @@ class Settings:
     # Encrypts the warehouse and serving files at rest (MAU_WAREHOUSE_KEY[_FILE], SPEC §7)
     warehouse_key_secret: Secret
     alerts: AlertSettings
+    spark: SparkSettings
 
     @property
     def landing_dir(self) -> Path:
@@ -216,6 +242,11 @@ class Settings:
     def exports_dir(self) -> Path:
         return self.home / "exports"
 
+    @property
+    def spark_dir(self) -> Path:
+        """The standalone cluster's pid files, daemon logs and workers' scratch space."""
+        return self.home / "spark"
+
 
 def load_settings(
     home: str | Path | None = None, environ: Mapping[str, str] | None = None
@@ -259,6 +290,7 @@ def load_settings(
         pseudonym_key_secret=Secret.from_environ("MAU_PSEUDONYM_KEY", env),
         warehouse_key_secret=Secret.from_environ("MAU_WAREHOUSE_KEY", env),
         alerts=_alert_settings(env),
+        spark=_spark_settings(env),
     )
 
 
@@ -267,6 +299,31 @@ def _whole_number(env: Mapping[str, str], name: str, default: str, what: str) ->
     if not value.isdigit():
         raise MauError(f"{name} must be {what}, got {value!r}")
     return int(value)
+
+
+def _port_number(env: Mapping[str, str], name: str, default: str) -> int:
+    value = env.get(name, default)
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise MauError(f"{name} must be a port number, got {value!r}")
+    return int(value)
+
+
+def _spark_settings(env: Mapping[str, str]) -> SparkSettings:
+    memory = env.get("MAU_SPARK_WORKER_MEMORY", "1g")
+    if not re.fullmatch(r"[1-9][0-9]*[mMgG]", memory):
+        raise MauError(f"MAU_SPARK_WORKER_MEMORY must be like 512m or 2g, got {memory!r}")
+    workers = _whole_number(env, "MAU_SPARK_WORKERS", "2", "a whole number of workers")
+    cores = _whole_number(env, "MAU_SPARK_WORKER_CORES", "1", "a whole number of cores")
+    if workers < 1 or cores < 1:
+        raise MauError("MAU_SPARK_WORKERS and MAU_SPARK_WORKER_CORES must be at least 1")
+    return SparkSettings(
+        # Spark's own default port; the UI leaves 8080 to `mau docs` (MAU_DOCS_PORT).
+        master_port=_port_number(env, "MAU_SPARK_MASTER_PORT", "7077"),
+        ui_port=_port_number(env, "MAU_SPARK_UI_PORT", "8090"),
+        workers=workers,
+        worker_cores=cores,
+        worker_memory=memory.lower(),
+    )
 
 
 def _retention_months(value: str) -> int:

@@ -47,6 +47,13 @@ def test_defaults(tmp_path: Path) -> None:
         "mau-warehouse@localhost",
         (),
     )
+    spark = settings.spark
+    assert (spark.master_url, spark.master_ui_url) == (
+        "spark://127.0.0.1:7077",
+        "http://127.0.0.1:8090",
+    )
+    assert (spark.workers, spark.worker_cores, spark.worker_memory) == (2, 1, "1g")
+    assert settings.spark_dir == settings.home / "spark"
 
 
 def test_home_comes_from_mau_home_unless_given(tmp_path: Path) -> None:
@@ -82,6 +89,11 @@ def test_values_from_the_environment(tmp_path: Path) -> None:
         "MAU_SMTP_STARTTLS": "yes",
         "MAU_ALERT_EMAIL_FROM": "alerts@mau.example",
         "MAU_ALERT_EMAIL_TO": "a@example.com, ,b@example.com",
+        "MAU_SPARK_MASTER_PORT": "7177",
+        "MAU_SPARK_UI_PORT": "8190",
+        "MAU_SPARK_WORKERS": "4",
+        "MAU_SPARK_WORKER_CORES": "2",
+        "MAU_SPARK_WORKER_MEMORY": "2G",
     }
     settings = load_settings(tmp_path, environ=environ)
 
@@ -117,6 +129,12 @@ def test_values_from_the_environment(tmp_path: Path) -> None:
     assert (alerts.smtp_password.read(), alerts.smtp_starttls) == ("smtp-secret", True)
     assert alerts.email_from == "alerts@mau.example"
     assert alerts.email_to == ("a@example.com", "b@example.com")
+    spark = settings.spark
+    assert (spark.master_url, spark.master_ui_url) == (
+        "spark://127.0.0.1:7177",
+        "http://127.0.0.1:8190",
+    )
+    assert (spark.workers, spark.worker_cores, spark.worker_memory) == (4, 2, "2g")
 
 
 def test_secrets_stay_out_of_the_settings_repr(tmp_path: Path) -> None:
@@ -182,6 +200,21 @@ def test_the_pseudonym_key_file_comes_from_its_variable_or_the_home(tmp_path: Pa
             "MAU_INGEST_BATCH_BYTES must be a whole number of bytes, got '1MB'",
         ),
         ("MAU_STEP_RETRIES", "-1", "MAU_STEP_RETRIES must be a whole number, got '-1'"),
+        (
+            "MAU_SPARK_MASTER_PORT",
+            "70777",
+            "MAU_SPARK_MASTER_PORT must be a port number, got '70777'",
+        ),
+        (
+            "MAU_SPARK_WORKER_MEMORY",
+            "1 GB",
+            "MAU_SPARK_WORKER_MEMORY must be like 512m or 2g, got '1 GB'",
+        ),
+        (
+            "MAU_SPARK_WORKERS",
+            "0",
+            "MAU_SPARK_WORKERS and MAU_SPARK_WORKER_CORES must be at least 1",
+        ),
     ],
 )
 def test_a_bad_value_is_a_one_line_error(

@@ -418,6 +418,58 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> None:
         print(f"{username}\t{entry['role']}\t{entry.get('tenant_id') or '*'}\t{sign_in}")
 
 
+def cmd_spark_cluster_up(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.spark.cluster import up
+
+    started = up(settings)
+    _say(
+        f"Spark master {settings.spark.master_url} with {len(started)} workers "
+        f"(UI {settings.spark.master_ui_url}); `mau spark-cluster down` stops it"
+    )
+
+
+def cmd_spark_cluster_down(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.spark.cluster import down
+
+    stopped = down(settings)
+    _say(f"stopped {stopped} Spark daemons" if stopped else "no Spark cluster was running")
+
+
+def cmd_spark_cluster_status(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.spark.cluster import workers
+
+    known = workers(settings)
+    if not known:
+        raise MauError(f"no Spark master answers at {settings.spark.master_ui_url}")
+    for worker in known:
+        print(f"{worker.worker_id}\t{worker.state}\t{worker.cores} cores\t{worker.ui_url}")
+
+
+def cmd_spark_cluster_check(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.spark.probe import tasks_per_worker
+
+    tasks = tasks_per_worker(settings)
+    for worker_id, count in sorted(tasks.items()):
+        print(f"{worker_id}\t{count} tasks")
+    idle = [worker_id for worker_id, count in tasks.items() if count == 0]
+    if idle:
+        raise MauError(f"{len(idle)} of {len(tasks)} workers ran no task: {', '.join(idle)}")
+
+
+def _add_spark_cluster_commands(commands: argparse._SubParsersAction) -> None:
+    cluster = commands.add_parser(
+        "spark-cluster", help="a Spark standalone cluster on this machine (SPEC §8)"
+    )
+    actions = cluster.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
+    for name, handler, text in (
+        ("up", cmd_spark_cluster_up, "start a master and MAU_SPARK_WORKERS workers on 127.0.0.1"),
+        ("down", cmd_spark_cluster_down, "stop the workers and the master"),
+        ("status", cmd_spark_cluster_status, "list the workers the master knows"),
+        ("check", cmd_spark_cluster_check, "run a job and show each worker's tasks"),
+    ):
+        actions.add_parser(name, help=text).set_defaults(handler=handler)
+
+
 def _add_user_commands(commands: argparse._SubParsersAction) -> None:
     user = commands.add_parser("user", help="manage dashboard users (sign-in and tenant access)")
     actions = user.add_subparsers(dest="action", required=True, parser_class=OneLineParser)
@@ -559,6 +611,7 @@ def build_parser() -> OneLineParser:
     init_key.set_defaults(handler=cmd_init_key)
 
     _add_user_commands(commands)
+    _add_spark_cluster_commands(commands)
 
     for name, handler, port, default_text, text in (
         ("dashboard", cmd_dashboard, 8501, "8501", "serve the Streamlit dashboards on localhost"),

@@ -1,0 +1,1 @@
+"""The second engine (SPEC §8): Apache Spark, as PyPI's pyspark ships it."""
