@@ -18,3 +18,8 @@
 {% macro duckdb__add_elapsed_time(timestamp, start_timestamp, end_timestamp) -%}
     ({{ timestamp }} + to_microseconds(epoch_us({{ end_timestamp }}) - epoch_us({{ start_timestamp }})))
 {%- endmacro %}
+
+{#- Spark: the same exact arithmetic on microseconds since the epoch. -#}
+{% macro spark__add_elapsed_time(timestamp, start_timestamp, end_timestamp) -%}
+    timestamp_micros(unix_micros({{ timestamp }}) + unix_micros({{ end_timestamp }}) - unix_micros({{ start_timestamp }}))
+{%- endmacro %}

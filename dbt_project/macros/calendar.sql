@@ -18,7 +18,7 @@
 -#}
 {% macro as_of_instant() -%}
     {%- if var('as_of_time', none) -%}
-        cast('{{ var("as_of_time") }}' as timestamp with time zone)
+        cast('{{ var("as_of_time") }}' as {{ type_timestamptz() }})
     {%- else -%}
         {{ dbt.current_timestamp() }}
     {%- endif -%}

@@ -15,8 +15,8 @@ exported_plans as (
 
 default_plans as (
     select
-        cast(plan_id as varchar) as plan_id,
-        cast(plan_name as varchar) as plan_name,
+        cast(plan_id as string) as plan_id,
+        cast(plan_name as string) as plan_name,
         cast(mau_limit as bigint) as mau_limit,
         cast(monthly_price_usd as decimal(18, 2)) as monthly_price_usd,
         'default_catalogue' as plan_source

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['tenant_id', 'event_id'],
     on_schema_change='fail',
@@ -97,8 +97,8 @@ bot_patterns as (
     previous_months as (
         -- a full build replaces no row
         select
-            cast(null as varchar) as tenant_id,
-            cast(null as varchar) as event_id,
+            cast(null as string) as tenant_id,
+            cast(null as string) as event_id,
             cast(null as date) as activity_month
         where 1 = 0
     ),

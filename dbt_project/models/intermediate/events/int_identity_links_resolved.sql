@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['tenant_id', 'anonymous_pseudonym'],
     on_schema_change='sync_all_columns',

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{{ delete_changed_tenant_months() }}"],
@@ -32,7 +32,7 @@ daily_actives as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
+        cast(tenant_id as string) as tenant_id,
         cast(activity_month as date) as activity_month,
         cast(activity_date as date) as activity_date,
         cast(daily_active_persons as bigint) as daily_active_persons,

@@ -89,7 +89,7 @@ measured as (
 final as (
     select
         month_days.month_start,
-        cast(month_days.projection_method as varchar) as projection_method,
+        cast(month_days.projection_method as string) as projection_method,
         cast(month_days.day_of_month as integer) as day_of_month,
         cast(coalesce(measured.sample_count, 0) as bigint) as sample_count,
         cast(coalesce(measured.sample_month_count, 0) as bigint) as sample_month_count,
@@ -97,7 +97,7 @@ final as (
             case
                 when {{ is_measured }} then 'measured'
                 else 'default'
-            end as varchar
+            end as string
         ) as error_source,
         cast(
             case

@@ -97,7 +97,7 @@ final as (
         projection_method,
         cast(projected_mau_low as bigint) as projected_mau_low,
         cast(projected_mau_high as bigint) as projected_mau_high,
-        cast(error_source as varchar) as error_source,
+        cast(error_source as string) as error_source,
         cast(error_sample_count as bigint) as error_sample_count,
         -- R13: R12's bands on the low bound
         cast(
@@ -106,7 +106,7 @@ final as (
                 'mau_limit',
                 'projected_mau_low',
                 'cast(projected_mau_low as double) / nullif(mau_limit, 0)'
-            ) }} as varchar
+            ) }} as string
         ) as projected_status
     from bounded
 )

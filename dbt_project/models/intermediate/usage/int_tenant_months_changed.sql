@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key=['tenant_id', 'activity_month'],
     on_schema_change='fail',
@@ -78,7 +78,7 @@ classified_events as (
 
 final as (
     select distinct
-        cast(tenant_id as varchar) as tenant_id,
+        cast(tenant_id as string) as tenant_id,
         cast(activity_month as date) as activity_month,
         {{ build_stamp() }} as _built_at
     from changed_months

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{{ delete_changed_tenant_months('month') }}"],
@@ -105,13 +105,13 @@ adjustments as (
 
 final as (
     select
-        cast(adjustments.tenant_id as varchar) as tenant_id,
+        cast(adjustments.tenant_id as string) as tenant_id,
         cast(adjustments.month_start as date) as month,
-        cast(closing_months.closed_at as timestamp with time zone) as closed_at,
-        cast(closing_months.close_kind as varchar) as close_kind,
+        cast(closing_months.closed_at as {{ type_timestamptz() }}) as closed_at,
+        cast(closing_months.close_kind as string) as close_kind,
         cast(adjustments.late_event_count as bigint) as late_event_count,
         cast(adjustments.late_person_count as bigint) as late_person_count,
-        cast(adjustments.first_late_loaded_at as timestamp with time zone) as first_late_loaded_at,
+        cast(adjustments.first_late_loaded_at as {{ type_timestamptz() }}) as first_late_loaded_at,
         {{ build_stamp() }} as _built_at
     from adjustments
     inner join closing_months

@@ -76,7 +76,7 @@ summarized as (
 
 final as (
     select
-        cast(methods.method as varchar) as method,
+        cast(methods.method as string) as method,
         cast(checkpoints.checkpoint_day as integer) as checkpoint_day,
         cast(coalesce(summarized.tenant_months, 0) as bigint) as tenant_months,
         cast(summarized.median_absolute_percentage_error as double) as median_absolute_percentage_error,

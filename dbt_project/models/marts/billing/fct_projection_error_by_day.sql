@@ -51,7 +51,7 @@ summarized as (
 
 final as (
     select
-        cast(methods.projection_method as varchar) as projection_method,
+        cast(methods.projection_method as string) as projection_method,
         cast(days.day_of_month as integer) as day_of_month,
         cast(coalesce(summarized.tenant_months, 0) as bigint) as tenant_months,
         cast(summarized.median_absolute_percentage_error as double) as median_absolute_percentage_error,

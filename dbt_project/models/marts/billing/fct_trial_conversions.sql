@@ -74,9 +74,9 @@ trials_with_outcomes as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(tenant_name as varchar) as tenant_name,
-        cast(trial_plan_id as varchar) as trial_plan_id,
+        cast(tenant_id as string) as tenant_id,
+        cast(tenant_name as string) as tenant_name,
+        cast(trial_plan_id as string) as trial_plan_id,
         cast(started_on as date) as started_on,
         cast(ended_on as date) as ended_on,
         cast(
@@ -85,7 +85,7 @@ final as (
                 when converted_on is not null then 'converting'
                 when ended_on is null or ended_on >= local_today then 'in_trial'
                 else 'lapsed'
-            end as varchar
+            end as string
         ) as trial_status,
         cast(
             case
@@ -93,7 +93,7 @@ final as (
                     then {{ dbt.datediff('local_today', 'ended_on', 'day') }}
             end as integer
         ) as days_left,
-        cast(converted_plan_id as varchar) as converted_plan_id,
+        cast(converted_plan_id as string) as converted_plan_id,
         cast(converted_on as date) as converted_on
     from trials_with_outcomes
 )

@@ -14,21 +14,21 @@ tenant_months as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(tenant_name as varchar) as tenant_name,
+        cast(tenant_id as string) as tenant_id,
+        cast(tenant_name as string) as tenant_name,
         cast(month_start as date) as month,
         cast(mau as bigint) as mau,
         cast(projected_mau as bigint) as projected_mau,
         cast(projected_mau_low as bigint) as projected_mau_low,
         cast(projected_mau_high as bigint) as projected_mau_high,
-        cast(projected_status as varchar) as projected_status,
+        cast(projected_status as string) as projected_status,
         cast(mau_limit as bigint) as mau_limit,
-        cast(plan_id as varchar) as plan_id,
+        cast(plan_id as string) as plan_id,
         cast(is_trial as boolean) as is_trial,
         cast(case when mau > mau_limit then mau - mau_limit else 0 end as bigint) as overage_mau,
-        cast(outreach_reason as varchar) as reason,
+        cast(outreach_reason as string) as reason,
         cast({{ dbt.dateadd('month', 1, 'month_start') }} as date) as next_billing_date,
-        cast(recommended_plan_id as varchar) as recommended_plan_id
+        cast(recommended_plan_id as string) as recommended_plan_id
     from tenant_months
 )
 

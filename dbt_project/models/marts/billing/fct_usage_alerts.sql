@@ -121,9 +121,9 @@ alerts as (
         tenants.tenant_name,
         {{ dbt.hash(dbt.concat([
             'first_firings.tenant_id', "'|'",
-            'cast(first_firings.month_start as varchar)', "'|'",
+            'cast(first_firings.month_start as string)', "'|'",
             'first_firings.alert_kind', "'|'",
-            'cast(first_firings.threshold as varchar)'
+            'cast(first_firings.threshold as string)'
         ])) }} as alert_id
     from first_firings
     left join tenants
@@ -133,11 +133,11 @@ alerts as (
 
 final as (
     select
-        cast(alert_id as varchar) as alert_id,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(tenant_name as varchar) as tenant_name,
+        cast(alert_id as string) as alert_id,
+        cast(tenant_id as string) as tenant_id,
+        cast(tenant_name as string) as tenant_name,
         cast(month_start as date) as month,
-        cast(alert_kind as varchar) as alert_kind,
+        cast(alert_kind as string) as alert_kind,
         cast(threshold as double) as threshold,
         cast(activity_date as date) as alert_date,
         cast(alert_value as bigint) as value,
@@ -145,8 +145,8 @@ final as (
         cast(projected_mau as bigint) as projected_mau,
         cast(projected_mau_low as bigint) as projected_mau_low,
         cast(projected_mau_high as bigint) as projected_mau_high,
-        cast(projection_method as varchar) as projection_method,
-        cast(plan_id as varchar) as plan_id,
+        cast(projection_method as string) as projection_method,
+        cast(plan_id as string) as plan_id,
         cast(mau_limit as bigint) as mau_limit
     from alerts
 )

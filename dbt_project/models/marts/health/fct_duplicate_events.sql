@@ -15,16 +15,16 @@ final as (
     select
         cast(duplicate_lines.load_id as integer) as load_id,
         cast(duplicate_lines.line_number as bigint) as line_number,
-        cast(loads.file_path as varchar) as file_path,
-        cast(duplicate_lines.tenant_id as varchar) as tenant_id,
-        cast(duplicate_lines.event_id as varchar) as event_id,
-        cast(duplicate_lines.received_at as timestamp with time zone) as received_at,
-        cast(duplicate_lines.loaded_at as timestamp with time zone) as loaded_at,
+        cast(loads.file_path as string) as file_path,
+        cast(duplicate_lines.tenant_id as string) as tenant_id,
+        cast(duplicate_lines.event_id as string) as event_id,
+        cast(duplicate_lines.received_at as {{ type_timestamptz() }}) as received_at,
+        cast(duplicate_lines.loaded_at as {{ type_timestamptz() }}) as loaded_at,
         cast(duplicate_lines.copy_rank as bigint) as copy_rank,
         cast(duplicate_lines.copy_count as bigint) as copy_count,
         cast(duplicate_lines.winner_load_id as integer) as winner_load_id,
         cast(duplicate_lines.winner_line_number as bigint) as winner_line_number,
-        cast(duplicate_lines.winner_received_at as timestamp with time zone) as winner_received_at,
+        cast(duplicate_lines.winner_received_at as {{ type_timestamptz() }}) as winner_received_at,
         cast(duplicate_lines.is_conflict as boolean) as is_conflict
     from duplicate_lines
     left join loads

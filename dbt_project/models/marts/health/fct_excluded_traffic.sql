@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{{ delete_changed_tenant_months('month') }}"],
@@ -35,9 +35,9 @@ by_reason as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
+        cast(tenant_id as string) as tenant_id,
         cast(activity_month as date) as month,
-        cast(excluded_reason as varchar) as excluded_reason,
+        cast(excluded_reason as string) as excluded_reason,
         cast(is_attributed as boolean) as is_attributed,
         cast(excluded_event_count as bigint) as excluded_event_count,
         cast(excluded_person_count as bigint) as excluded_person_count,

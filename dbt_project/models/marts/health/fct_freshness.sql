@@ -36,10 +36,10 @@ measured as (
 
 final as (
     select
-        cast(measured_at as timestamp with time zone) as measured_at,
-        cast(newest_received_at as timestamp with time zone) as newest_received_at,
-        cast(newest_event_time as timestamp with time zone) as newest_event_time,
-        cast(newest_loaded_at as timestamp with time zone) as newest_loaded_at,
+        cast(measured_at as {{ type_timestamptz() }}) as measured_at,
+        cast(newest_received_at as {{ type_timestamptz() }}) as newest_received_at,
+        cast(newest_event_time as {{ type_timestamptz() }}) as newest_event_time,
+        cast(newest_loaded_at as {{ type_timestamptz() }}) as newest_loaded_at,
         cast(event_line_count as bigint) as event_line_count,
         cast(event_count as bigint) as event_count,
         cast(

@@ -24,9 +24,9 @@ by_reason as (
 final as (
     select
         cast(by_reason.load_id as integer) as load_id,
-        cast(loads.file_path as varchar) as file_path,
-        cast(loads.loaded_at as timestamp with time zone) as loaded_at,
-        cast(by_reason.quarantine_reason as varchar) as quarantine_reason,
+        cast(loads.file_path as string) as file_path,
+        cast(loads.loaded_at as {{ type_timestamptz() }}) as loaded_at,
+        cast(by_reason.quarantine_reason as string) as quarantine_reason,
         cast(by_reason.quarantined_line_count as bigint) as quarantined_line_count,
         cast(by_reason.first_line_number as bigint) as first_line_number
     from by_reason

@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{{ delete_changed_tenant_months('utc_month') }}"],
@@ -37,7 +37,7 @@ tenant_months as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
+        cast(tenant_id as string) as tenant_id,
         cast(utc_month as date) as utc_month,
         cast(event_count as bigint) as event_count,
         cast(counted_event_count as bigint) as counted_event_count,
@@ -45,8 +45,8 @@ final as (
         cast(mau as bigint) as mau,
         cast(identified_mau as bigint) as identified_mau,
         cast(anonymous_mau as bigint) as anonymous_mau,
-        cast(first_event_time as timestamp with time zone) as first_event_time,
-        cast(last_event_time as timestamp with time zone) as last_event_time,
+        cast(first_event_time as {{ type_timestamptz() }}) as first_event_time,
+        cast(last_event_time as {{ type_timestamptz() }}) as last_event_time,
         {{ build_stamp() }} as _built_at
     from tenant_months
 )

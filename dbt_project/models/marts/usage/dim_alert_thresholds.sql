@@ -9,7 +9,7 @@ thresholds as (
 final as (
     select
         cast(threshold as double) as threshold,
-        cast(cast(round(threshold * 100) as integer) as varchar) || ' %' as threshold_label
+        cast(cast(round(threshold * 100) as integer) as string) || ' %' as threshold_label
     from thresholds
 )
 

@@ -7,12 +7,12 @@ plans as (
 
 final as (
     select
-        cast(plan_id as varchar) as plan_id,
-        cast(plan_name as varchar) as plan_name,
+        cast(plan_id as string) as plan_id,
+        cast(plan_name as string) as plan_name,
         cast(mau_limit as bigint) as mau_limit,
         cast(is_unlimited as boolean) as is_unlimited,
         cast(monthly_price_usd as decimal(18, 2)) as monthly_price_usd,
-        cast(plan_source as varchar) as plan_source
+        cast(plan_source as string) as plan_source
     from plans
 )
 

@@ -7,14 +7,14 @@ tenants as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(tenant_name as varchar) as tenant_name,
-        cast(billing_timezone as varchar) as billing_timezone,
-        cast(created_at as timestamp with time zone) as created_at,
+        cast(tenant_id as string) as tenant_id,
+        cast(tenant_name as string) as tenant_name,
+        cast(billing_timezone as string) as billing_timezone,
+        cast(created_at as {{ type_timestamptz() }}) as created_at,
         -- alerts go to the tenant's own billing contacts when the export has them (R12)
-        cast(billing_email as varchar) as billing_email,
-        cast(source_file as varchar) as source_file,
-        cast(loaded_at as timestamp with time zone) as loaded_at
+        cast(billing_email as string) as billing_email,
+        cast(source_file as string) as source_file,
+        cast(loaded_at as {{ type_timestamptz() }}) as loaded_at
     from tenants
 )
 

@@ -14,8 +14,8 @@ tenant_days as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(billing_timezone as varchar) as billing_timezone,
+        cast(tenant_id as string) as tenant_id,
+        cast(billing_timezone as string) as billing_timezone,
         cast(activity_date as date) as activity_date,
         cast(month_start as date) as month,
         cast(day_of_month as integer) as day_of_month,
@@ -24,17 +24,17 @@ final as (
         cast(daily_active_persons as bigint) as daily_active_persons,
         cast(new_persons as bigint) as new_persons,
         cast(mtd_mau as bigint) as mtd_mau,
-        cast(plan_id as varchar) as plan_id,
+        cast(plan_id as string) as plan_id,
         cast(mau_limit as bigint) as mau_limit,
         cast(utilization as double) as utilization,
-        cast(status as varchar) as status,
+        cast(status as string) as status,
         cast(projected_mau as bigint) as projected_mau,
         cast(projected_utilization as double) as projected_utilization,
-        cast(projection_method as varchar) as projection_method,
+        cast(projection_method as string) as projection_method,
         cast(curve_history_months as integer) as curve_history_months,
         cast(projected_mau_low as bigint) as projected_mau_low,
         cast(projected_mau_high as bigint) as projected_mau_high,
-        cast(projected_status as varchar) as projected_status
+        cast(projected_status as string) as projected_status
     from tenant_days
 )
 

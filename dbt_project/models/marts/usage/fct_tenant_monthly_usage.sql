@@ -118,9 +118,9 @@ statused as (
 
 final as (
     select
-        cast(tenant_id as varchar) as tenant_id,
-        cast(tenant_name as varchar) as tenant_name,
-        cast(billing_timezone as varchar) as billing_timezone,
+        cast(tenant_id as string) as tenant_id,
+        cast(tenant_name as string) as tenant_name,
+        cast(billing_timezone as string) as billing_timezone,
         cast(month_start as date) as month,
         cast(mau as bigint) as mau,
         cast(identified_mau as bigint) as identified_mau,
@@ -130,11 +130,11 @@ final as (
         cast(tablet_mau as bigint) as tablet_mau,
         cast(known_users as bigint) as known_users,
         cast(active_rate as double) as active_rate,
-        cast(plan_id as varchar) as plan_id,
-        cast(plan_name as varchar) as plan_name,
+        cast(plan_id as string) as plan_id,
+        cast(plan_name as string) as plan_name,
         cast(mau_limit as bigint) as mau_limit,
         cast(utilization as double) as utilization,
-        cast(status as varchar) as status,
+        cast(status as string) as status,
         cast(is_trial as boolean) as is_trial,
         cast(overage_mau as bigint) as overage_mau,
         cast(amount_due_usd as decimal(18, 2)) as amount_due_usd,
@@ -143,9 +143,9 @@ final as (
         cast(projected_mau as bigint) as projected_mau,
         cast(projected_mau_low as bigint) as projected_mau_low,
         cast(projected_mau_high as bigint) as projected_mau_high,
-        cast(projected_status as varchar) as projected_status,
-        cast(recommended_plan_id as varchar) as recommended_plan_id,
-        cast(closes_at as timestamp with time zone) as closes_at,
+        cast(projected_status as string) as projected_status,
+        cast(recommended_plan_id as string) as recommended_plan_id,
+        cast(closes_at as {{ type_timestamptz() }}) as closes_at,
         cast(is_closed as boolean) as is_closed,
         cast(is_month_to_date as boolean) as is_month_to_date
     from statused

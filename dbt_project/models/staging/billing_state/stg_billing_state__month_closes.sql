@@ -7,10 +7,10 @@ source as (
 
 renamed as (
     select
-        cast(tenant_id as varchar) as tenant_id,
+        cast(tenant_id as string) as tenant_id,
         cast(month as date) as month_start,
-        cast(closed_at as timestamp with time zone) as closed_at,
-        cast(close_kind as varchar) as close_kind
+        cast(closed_at as {{ type_timestamptz() }}) as closed_at,
+        cast(close_kind as string) as close_kind
     from source
 )
 

@@ -13,12 +13,12 @@ latest_export as (
 
 renamed as (
     select
-        cast(trim(plan_id) as varchar) as plan_id,
-        cast(trim(plan_name) as varchar) as plan_name,
+        cast(trim(plan_id) as string) as plan_id,
+        cast(trim(plan_name) as string) as plan_name,
         cast(nullif(trim(mau_limit), '') as bigint) as mau_limit,
         cast(nullif(trim(monthly_price_usd), '') as decimal(18, 2)) as monthly_price_usd,
-        cast(source_file as varchar) as source_file,
-        cast(loaded_at as timestamp with time zone) as loaded_at
+        cast(source_file as string) as source_file,
+        cast(loaded_at as {{ type_timestamptz() }}) as loaded_at
     from latest_export
 )
 

@@ -13,13 +13,13 @@ latest_export as (
 
 renamed as (
     select
-        cast(trim(tenant_id) as varchar) as tenant_id,
-        cast(trim(plan_id) as varchar) as plan_id,
+        cast(trim(tenant_id) as string) as tenant_id,
+        cast(trim(plan_id) as string) as plan_id,
         cast(nullif(trim(started_on), '') as date) as started_on,
         cast(nullif(trim(ended_on), '') as date) as ended_on,
         coalesce(lower(trim(is_trial)) = 'true', false) as is_trial,
-        cast(source_file as varchar) as source_file,
-        cast(loaded_at as timestamp with time zone) as loaded_at
+        cast(source_file as string) as source_file,
+        cast(loaded_at as {{ type_timestamptz() }}) as loaded_at
     from latest_export
 )
 

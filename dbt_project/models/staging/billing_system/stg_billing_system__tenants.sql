@@ -14,13 +14,13 @@ latest_export as (
 
 renamed as (
     select
-        cast(trim(tenant_id) as varchar) as tenant_id,
-        cast(tenant_name as varchar) as tenant_name,
-        cast(coalesce(nullif(trim(billing_timezone), ''), 'UTC') as varchar) as billing_timezone,
-        {{ dbt.safe_cast("nullif(trim(created_at), '')", "timestamp with time zone") }} as created_at,
-        cast(nullif(trim(billing_email), '') as varchar) as billing_email,
-        cast(source_file as varchar) as source_file,
-        cast(loaded_at as timestamp with time zone) as loaded_at
+        cast(trim(tenant_id) as string) as tenant_id,
+        cast(tenant_name as string) as tenant_name,
+        cast(coalesce(nullif(trim(billing_timezone), ''), 'UTC') as string) as billing_timezone,
+        {{ dbt.safe_cast("nullif(trim(created_at), '')", type_timestamptz()) }} as created_at,
+        cast(nullif(trim(billing_email), '') as string) as billing_email,
+        cast(source_file as string) as source_file,
+        cast(loaded_at as {{ type_timestamptz() }}) as loaded_at
     from latest_export
 )
 

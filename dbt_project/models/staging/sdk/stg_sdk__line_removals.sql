@@ -9,10 +9,10 @@ renamed as (
     select
         cast(load_id as integer) as load_id,
         cast(line_number as bigint) as line_number,
-        cast(line_kind as varchar) as line_kind,
-        cast(cause as varchar) as removal_cause,
-        cast(request_id as varchar) as erasure_request_id,
-        cast(removed_at as timestamp with time zone) as removed_at
+        cast(line_kind as string) as line_kind,
+        cast(cause as string) as removal_cause,
+        cast(request_id as string) as erasure_request_id,
+        cast(removed_at as {{ type_timestamptz() }}) as removed_at
     from source
 )
 

@@ -8,18 +8,18 @@ source as (
 renamed as (
     select
         cast(load_id as integer) as load_id,
-        cast(file_path as varchar) as file_path,
-        cast(file_kind as varchar) as file_kind,
-        cast(content_sha256 as varchar) as content_sha256,
+        cast(file_path as string) as file_path,
+        cast(file_kind as string) as file_kind,
+        cast(content_sha256 as string) as content_sha256,
         cast(size_bytes as bigint) as size_bytes,
         cast(lines as bigint) as line_count,
         cast(accepted as bigint) as accepted_count,
         cast(duplicates as bigint) as duplicate_count,
         cast(quarantined as bigint) as quarantined_count,
         cast(suppressed as bigint) as suppressed_count,
-        cast(status as varchar) as load_status,
-        cast(error as varchar) as load_error,
-        cast(loaded_at as timestamp with time zone) as loaded_at
+        cast(status as string) as load_status,
+        cast(error as string) as load_error,
+        cast(loaded_at as {{ type_timestamptz() }}) as loaded_at
     from source
 )
 

@@ -9,12 +9,12 @@ renamed as (
     select
         cast(load_id as integer) as load_id,
         cast(line_number as bigint) as line_number,
-        cast(reason as varchar) as quarantine_reason,
-        cast(raw_line as varchar) as raw_line,
-        cast(tenant_id as varchar) as tenant_id,
-        cast(user_pseudonym as varchar) as user_pseudonym,
-        cast(anonymous_pseudonym as varchar) as anonymous_pseudonym,
-        cast(loaded_at as timestamp with time zone) as loaded_at
+        cast(reason as string) as quarantine_reason,
+        cast(raw_line as string) as raw_line,
+        cast(tenant_id as string) as tenant_id,
+        cast(user_pseudonym as string) as user_pseudonym,
+        cast(anonymous_pseudonym as string) as anonymous_pseudonym,
+        cast(loaded_at as {{ type_timestamptz() }}) as loaded_at
     from source
 )
 
