@@ -64,6 +64,10 @@ class SparkSettings:
     worker_cores: int
     worker_memory: str
 
+    # The master a Spark build drives: local[*] (Spark in dbt's own process) or a
+    # cluster's spark:// URL (MAU_SPARK_MASTER)
+    master: str
+
     @property
     def master_url(self) -> str:
         return f"spark://127.0.0.1:{self.master_port}"
@@ -247,6 +251,25 @@ class Settings:
         """The standalone cluster's pid files, daemon logs and workers' scratch space."""
         return self.home / "spark"
 
+    @property
+    def spark_raw_dir(self) -> Path:
+        """The raw layer as Parquet, one folder per table, for Spark to read."""
+        return self.spark_dir / "raw"
+
+    @property
+    def spark_warehouse_dir(self) -> Path:
+        """Spark's tables (Parquet) and the Derby metastore that names them."""
+        return self.spark_dir / "warehouse"
+
+    def spark_dbt_env(self) -> dict[str, str]:
+        """Environment for dbt's `spark` target (profiles.yml)."""
+        return {
+            "MAU_DBT_TARGET": "spark",
+            "MAU_SPARK_MASTER": self.spark.master,
+            "MAU_SPARK_RAW_DIR": str(self.spark_raw_dir),
+            "MAU_SPARK_WAREHOUSE_DIR": str(self.spark_warehouse_dir),
+        }
+
 
 def load_settings(
     home: str | Path | None = None, environ: Mapping[str, str] | None = None
@@ -320,6 +343,7 @@ def _spark_settings(env: Mapping[str, str]) -> SparkSettings:
         # Spark's own default port; the UI leaves 8080 to `mau docs` (MAU_DOCS_PORT).
         master_port=_port_number(env, "MAU_SPARK_MASTER_PORT", "7077"),
         ui_port=_port_number(env, "MAU_SPARK_UI_PORT", "8090"),
+        master=env.get("MAU_SPARK_MASTER") or "local[*]",
         workers=workers,
         worker_cores=cores,
         worker_memory=memory.lower(),

@@ -13,10 +13,14 @@ DBT = str(Path(sys.executable).parent / "dbt")
 
 
 def run_dbt(
-    warehouse: Path, *args: str, target: Path | None = None
+    warehouse: Path,
+    *args: str,
+    target: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`dbt <args>` on `warehouse`; `target` keeps its artifacts apart from other runs'."""
-    env = {**os.environ, "MAU_WAREHOUSE_PATH": str(warehouse)}
+    """`dbt <args>` on `warehouse`; `target` keeps its artifacts apart from other runs';
+    `env` adds variables (another profile target's)."""
+    env = {**os.environ, "MAU_WAREHOUSE_PATH": str(warehouse), **(env or {})}
     if target is not None:
         env["DBT_TARGET_PATH"] = str(target)
     return subprocess.run(

@@ -53,7 +53,14 @@ def test_defaults(tmp_path: Path) -> None:
         "http://127.0.0.1:8090",
     )
     assert (spark.workers, spark.worker_cores, spark.worker_memory) == (2, 1, "1g")
+    assert spark.master == "local[*]"
     assert settings.spark_dir == settings.home / "spark"
+    assert settings.spark_dbt_env() == {
+        "MAU_DBT_TARGET": "spark",
+        "MAU_SPARK_MASTER": "local[*]",
+        "MAU_SPARK_RAW_DIR": str(settings.home / "spark" / "raw"),
+        "MAU_SPARK_WAREHOUSE_DIR": str(settings.home / "spark" / "warehouse"),
+    }
 
 
 def test_home_comes_from_mau_home_unless_given(tmp_path: Path) -> None:
@@ -94,6 +101,7 @@ def test_values_from_the_environment(tmp_path: Path) -> None:
         "MAU_SPARK_WORKERS": "4",
         "MAU_SPARK_WORKER_CORES": "2",
         "MAU_SPARK_WORKER_MEMORY": "2G",
+        "MAU_SPARK_MASTER": "spark://10.0.0.5:7077",
     }
     settings = load_settings(tmp_path, environ=environ)
 
@@ -135,6 +143,7 @@ def test_values_from_the_environment(tmp_path: Path) -> None:
         "http://127.0.0.1:8190",
     )
     assert (spark.workers, spark.worker_cores, spark.worker_memory) == (4, 2, "2g")
+    assert settings.spark_dbt_env()["MAU_SPARK_MASTER"] == "spark://10.0.0.5:7077"
 
 
 def test_secrets_stay_out_of_the_settings_repr(tmp_path: Path) -> None:
