@@ -22,6 +22,7 @@ def write_raw_layer(settings: Settings) -> dict[str, int]:
     con = open_database(settings.warehouse_path, settings, read_only=True)
     try:
         con.execute("set TimeZone = 'UTC'")
+        con.execute("set enable_progress_bar = false")
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema in ? and table_type = 'BASE TABLE' order by 1, 2",
