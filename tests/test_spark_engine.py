@@ -119,7 +119,31 @@ def _assert_marts_equal_duckdbs(story: Story, spark_warehouse: Path) -> None:
 
 
 def test_every_mart_on_local_spark_equals_duckdbs(story: Story) -> None:
-    _assert_marts_equal_duckdbs(story, _build_on_spark(story, "local", "local[2]"))
+    warehouse = _build_on_spark(story, "local", "local[2]")
+    _assert_marts_equal_duckdbs(story, warehouse)
+
+    # Parquet takes no constraints: on Spark the contracts' rules are a test, which
+    # must catch a month whose MAU is not identified + anonymous (R8).
+    folder = warehouse / "marts.db" / "fct_tenant_monthly_usage"
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select * replace (mau + 1 as mau) from read_parquet('{folder}/*.parquet') "
+        f"limit 1) to '{folder}/part-broken.parquet' (format parquet)"
+    )
+    env = story.settings.spark_dbt_env() | {
+        "MAU_SPARK_MASTER": "local[2]",
+        "MAU_SPARK_WAREHOUSE_DIR": str(warehouse),
+    }
+    checked = run_dbt(
+        story.settings.warehouse_path,
+        "test",
+        "--select",
+        "test_name:contract_constraints_hold,fct_tenant_monthly_usage",
+        target=story.scratch / "local-target",
+        env=env,
+    )
+    assert checked.returncode == 1, checked.stdout[-3000:]
+    assert "FAIL 1 contract_constraints_hold_fct_tenant_monthly_usage" in checked.stdout
 
 
 def _tasks_run(worker_dir: Path) -> int:
