@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import urllib.error
@@ -23,7 +24,8 @@ MASTER_CLASS = "org.apache.spark.deploy.master.Master"
 WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
 # A JVM takes a few seconds to start and a worker a few more to register.
 START_TIMEOUT_SECONDS = 90.0
-STOP_TIMEOUT_SECONDS = 30.0
+STOP_GRACE_SECONDS = 60.0
+KILL_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,28 @@ def down(settings: Settings) -> int:
     running = _running_daemons(settings)
     for daemon_class, instance, _ in sorted(running, key=lambda item: item[0] == MASTER_CLASS):
         _daemon(settings, "stop", daemon_class, instance)
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
     # The script removes a pid file as soon as it signals the JVM, which takes a few
-    # seconds more to exit and free its ports.
-    while any(_is_running(pid, daemon_class) for daemon_class, _, pid in running):
-        if time.monotonic() > deadline:
-            raise MauError(f"the cluster did not stop within {STOP_TIMEOUT_SECONDS:.0f} s")
-        time.sleep(0.5)
+    # seconds more to exit and free its ports; on a busy machine its shutdown hooks
+    # can take longer than that, and a JVM still there after the grace period is
+    # killed: everything it ran has ended with the drivers that used it.
+    if not _wait_until_exited(running, STOP_GRACE_SECONDS):
+        for daemon_class, _, pid in running:
+            if _is_running(pid, daemon_class):
+                os.kill(pid, signal.SIGKILL)
+        if not _wait_until_exited(running, KILL_WAIT_SECONDS):
+            raise MauError(
+                f"the cluster did not stop; see the logs in {settings.spark_dir / 'logs'}"
+            )
     return len(running)
+
+
+def _wait_until_exited(daemons: list[tuple[str, int, int]], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_is_running(pid, daemon_class) for daemon_class, _, pid in daemons):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
 
 
 def workers(settings: Settings) -> list[Worker]:
