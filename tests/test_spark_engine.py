@@ -73,13 +73,18 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Story:
     return Story(settings, scratch)
 
 
-def _build_on_spark(story: Story, name: str, master: str) -> Path:
-    """Build the project on Spark at `master` into a warehouse of its own; return it."""
-    warehouse = story.scratch / f"{name}-warehouse"
-    env = story.settings.spark_dbt_env() | {
+def _spark_env(story: Story, master: str, warehouse: Path) -> dict[str, str]:
+    """dbt's `spark` target, driving `master` and writing into `warehouse`."""
+    return story.settings.spark_dbt_env() | {
         "MAU_SPARK_MASTER": master,
         "MAU_SPARK_WAREHOUSE_DIR": str(warehouse),
     }
+
+
+def _build_on_spark(story: Story, name: str, master: str) -> Path:
+    """Build the project on Spark at `master` into a warehouse of its own; return it."""
+    warehouse = story.scratch / f"{name}-warehouse"
+    env = _spark_env(story, master, warehouse)
     on_spark = run_dbt(
         story.settings.warehouse_path, *BUILD, target=story.scratch / f"{name}-target", env=env
     )
@@ -130,17 +135,13 @@ def test_every_mart_on_local_spark_equals_duckdbs(story: Story) -> None:
         f"copy (select * replace (mau + 1 as mau) from read_parquet('{folder}/*.parquet') "
         f"limit 1) to '{folder}/part-broken.parquet' (format parquet)"
     )
-    env = story.settings.spark_dbt_env() | {
-        "MAU_SPARK_MASTER": "local[2]",
-        "MAU_SPARK_WAREHOUSE_DIR": str(warehouse),
-    }
     checked = run_dbt(
         story.settings.warehouse_path,
         "test",
         "--select",
         "test_name:contract_constraints_hold,fct_tenant_monthly_usage",
         target=story.scratch / "local-target",
-        env=env,
+        env=_spark_env(story, "local[2]", warehouse),
     )
     assert checked.returncode == 1, checked.stdout[-3000:]
     assert "FAIL 1 contract_constraints_hold_fct_tenant_monthly_usage" in checked.stdout

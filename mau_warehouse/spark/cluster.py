@@ -14,6 +14,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,24 +98,15 @@ def down(settings: Settings) -> int:
     # seconds more to exit and free its ports; on a busy machine its shutdown hooks
     # can take longer than that, and a JVM still there after the grace period is
     # killed: everything it ran has ended with the drivers that used it.
-    if not _wait_until_exited(running, STOP_GRACE_SECONDS):
+    if not _poll_until(lambda: _all_exited(running), STOP_GRACE_SECONDS):
         for daemon_class, _, pid in running:
             if _is_running(pid, daemon_class):
                 os.kill(pid, signal.SIGKILL)
-        if not _wait_until_exited(running, KILL_WAIT_SECONDS):
+        if not _poll_until(lambda: _all_exited(running), KILL_WAIT_SECONDS):
             raise MauError(
                 f"the cluster did not stop; see the logs in {settings.spark_dir / 'logs'}"
             )
     return len(running)
-
-
-def _wait_until_exited(daemons: list[tuple[str, int, int]], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while any(_is_running(pid, daemon_class) for daemon_class, _, pid in daemons):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
-    return True
 
 
 def workers(settings: Settings) -> list[Worker]:
@@ -196,12 +188,23 @@ def _is_running(pid: int, daemon_class: str) -> bool:
         return False
 
 
-def _wait_for(settings: Settings, ready, what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not ready(master_state(settings)):
+def _all_exited(daemons: list[tuple[str, int, int]]) -> bool:
+    return not any(_is_running(pid, daemon_class) for daemon_class, _, pid in daemons)
+
+
+def _wait_for(settings: Settings, ready: Callable[[dict | None], bool], what: str) -> None:
+    if not _poll_until(lambda: ready(master_state(settings)), START_TIMEOUT_SECONDS):
+        raise MauError(
+            f"the Spark {what} did not come up within {START_TIMEOUT_SECONDS:.0f} s; "
+            f"see the logs in {settings.spark_dir / 'logs'}"
+        )
+
+
+def _poll_until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Whether `condition` held within `seconds`, asked twice a second."""
+    deadline = time.monotonic() + seconds
+    while not condition():
         if time.monotonic() > deadline:
-            raise MauError(
-                f"the Spark {what} did not come up within {START_TIMEOUT_SECONDS:.0f} s; "
-                f"see the logs in {settings.spark_dir / 'logs'}"
-            )
+            return False
         time.sleep(0.5)
+    return True

@@ -34,16 +34,15 @@ def write_raw_layer(settings: Settings) -> dict[str, int]:
             staged = folder.with_name(f".{table}.writing")
             shutil.rmtree(staged, ignore_errors=True)
             staged.mkdir(parents=True)
-            con.execute(
+            # COPY answers with the number of rows it wrote.
+            [(rows[f"{schema}.{table}"],)] = con.execute(
                 f"copy {schema}.{table} to {sql_text(str(staged / 'part-0.parquet'))} "
                 "(format parquet, compression zstd)"
-            )
-            # Readers see the old folder or the new one, never half of one.
+            ).fetchall()
+            # A table's folder is replaced only once its new copy is whole: a reader
+            # never sees half of one.
             shutil.rmtree(folder, ignore_errors=True)
             staged.rename(folder)
-            rows[f"{schema}.{table}"] = con.execute(
-                f"select count(*) from {schema}.{table}"
-            ).fetchone()[0]
         return rows
     finally:
         con.close()
