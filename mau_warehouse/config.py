@@ -261,6 +261,11 @@ class Settings:
         """Spark's tables (Parquet) and the Derby metastore that names them."""
         return self.spark_dir / "warehouse"
 
+    @property
+    def spark_build_record(self) -> Path:
+        """What the last `mau spark-build` did and how long each part took."""
+        return self.spark_dir / "build.json"
+
     def spark_dbt_env(self) -> dict[str, str]:
         """Environment for dbt's `spark` target (profiles.yml)."""
         return {

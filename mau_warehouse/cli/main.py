@@ -8,11 +8,13 @@ import os
 import shutil
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
 from mau_warehouse.config import DBT_PROJECT_DIR, Settings, load_settings
 from mau_warehouse.errors import MauError
+from mau_warehouse.tools.bench.run import ENGINES as BENCH_ENGINES
 from mau_warehouse.tools.bench.run import STEPS as BENCH_STEPS
 from mau_warehouse.tools.bench.workloads import WORKLOADS as BENCH_WORKLOADS
 
@@ -280,6 +282,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> None:
     unknown = sorted(set(steps) - set(BENCH_STEPS))
     if unknown:
         raise MauError(f"unknown bench step {unknown[0]!r}: choose from {', '.join(BENCH_STEPS)}")
+    if args.engine == "spark":
+        # Only the build runs on Spark yet: its loader, checks and close are DuckDB's.
+        if args.steps and steps != ["pipeline"]:
+            raise MauError("on Spark, `mau bench` times the build only: use --steps pipeline")
+        steps = ["pipeline"]
     rows = run_bench(
         settings,
         args.workload or ["S", "M"],
@@ -288,6 +295,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> None:
         args.seed,
         _say,
         Path(args.cache) if args.cache else None,
+        engine=args.engine,
     )
     print(render(rows, args.format))
     if args.plot:
@@ -456,6 +464,22 @@ def cmd_spark_cluster_check(args: argparse.Namespace, settings: Settings) -> Non
         raise MauError(f"{len(idle)} of {len(tasks)} workers ran no task: {', '.join(idle)}")
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_spark_build(args: argparse.Namespace, settings: Settings) -> None:
+    from mau_warehouse.spark.build import build_on_spark
+
+    build = build_on_spark(settings, args.as_of_date, progress=_say)
+    _say(f"raw layer: {build.raw_rows:,} rows written as Parquet ({build.raw_layer_seconds:.1f} s)")
+    _say(f"dbt build on Spark: {build.dbt_summary} ({build.dbt_seconds:.1f} s)")
+    _say(f"marts in {settings.spark_warehouse_dir / 'marts.db'}; full log: {build.log_file}")
+
+
 def _add_spark_cluster_commands(commands: argparse._SubParsersAction) -> None:
     cluster = commands.add_parser(
         "spark-cluster", help="a Spark standalone cluster on this machine (SPEC §8)"
@@ -468,6 +492,17 @@ def _add_spark_cluster_commands(commands: argparse._SubParsersAction) -> None:
         ("check", cmd_spark_cluster_check, "run a job and show each worker's tasks"),
     ):
         actions.add_parser(name, help=text).set_defaults(handler=handler)
+
+    build = commands.add_parser(
+        "spark-build",
+        help="build the dbt project on Spark (MAU_SPARK_MASTER) from the loaded raw layer",
+    )
+    build.add_argument(
+        "--as-of-date",
+        type=_day,
+        help="count as of this local day for every tenant (YYYY-MM-DD; default: now)",
+    )
+    build.set_defaults(handler=cmd_spark_build)
 
 
 def _add_user_commands(commands: argparse._SubParsersAction) -> None:
@@ -599,6 +634,13 @@ def build_parser() -> OneLineParser:
         "--steps",
         help=f"comma-separated, default all: {','.join(BENCH_STEPS)} "
         "(the generator and the limit query always run)",
+    )
+    bench.add_argument(
+        "--engine",
+        choices=BENCH_ENGINES,
+        default="duckdb",
+        help="duckdb (default), or spark: the build on Spark (`mau spark-build`) at "
+        "MAU_SPARK_MASTER, on the workloads loaded by DuckDB",
     )
     bench.add_argument("--repetitions", type=_positive, default=3, help="runs per step (default 3)")
     bench.add_argument("--seed", type=int, default=42, help="workload seed (default 42)")
