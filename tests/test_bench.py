@@ -111,3 +111,19 @@ def test_bench_on_the_tiny_workload_reports_every_step_as_json(tmp_path: Path) -
     assert "run 1/1" in done.stderr  # progress goes to standard error
     plot = (tmp_path / "growth.svg").read_text(encoding="utf-8")
     assert plot.startswith("<svg") and "tiny: 20,000 events" in plot
+
+
+def test_bench_on_spark_refuses_steps_that_do_not_run_there(tmp_path: Path) -> None:
+    # On Spark only the build is timed (the loader, checks and close are DuckDB's): a
+    # step it cannot time is refused before any workload is generated.
+    cache = tmp_path / "bench"
+    done = subprocess.run(
+        [MAU, "bench", "--engine", "spark", "--steps", "new_day_1_month", "--cache", str(cache)],
+        env={**os.environ, "MAU_HOME": str(tmp_path / "home")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "--steps pipeline" in done.stderr
+    assert not cache.exists()
