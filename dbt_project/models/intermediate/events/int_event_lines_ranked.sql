@@ -62,7 +62,8 @@ event_lines as (
 
 -- Most events have one copy. Only the copies of events with several are sorted into
 -- R2's order: a window over every line sorts the whole width of the history (on M,
--- 43 s against 36 s for this split; on L the sort spilled beyond the disk).
+-- 43.3 s against 34.1 s for this split; docs/benchmarks.md, item 5, says why it does
+-- not yet save L).
 events_with_copies as (
     select
         tenant_id,
