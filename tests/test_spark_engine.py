@@ -85,9 +85,9 @@ def _spark_env(story: Story, master: str, warehouse: Path) -> dict[str, str]:
 
 
 def _build_on_cluster(story: Story, master: str) -> Path:
-    """The models and seeds, built on the cluster at `master` from the raw layer of the
-    local build, into a warehouse of its own; return it. The data and unit tests ran
-    on Spark in the local build already: here the figures are what is compared."""
+    """The models and seeds, built on the cluster at `master` from the story's raw
+    layer, into a warehouse of its own; return it. The data and unit tests ran on
+    Spark in the local build already: here the figures are what is compared."""
     warehouse = story.scratch / "cluster-warehouse"
     write_raw_layer(story.settings)
     on_cluster = run_dbt(
@@ -138,6 +138,19 @@ def test_spark_build_refuses_a_home_with_nothing_loaded(tmp_path: Path) -> None:
     assert not (tmp_path / "spark").exists()
 
 
+def test_a_failed_spark_build_says_why_in_one_line_and_records_nothing(story: Story) -> None:
+    env = mau_env(story.settings.home) | {"MAU_SPARK_MASTER": "no-such-master"}
+    failed = subprocess.run(
+        [MAU, "spark-build"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert failed.returncode == 1
+    error = failed.stderr.splitlines()[-1]
+    assert error.startswith("mau: error: dbt build on Spark failed: ")
+    assert "see " in error and "spark-build-" in error
+    assert "(Spark: " in error  # the JVM's own reason, from the same log
+    assert not story.settings.spark_build_record.exists()
+
+
 def test_every_mart_built_by_spark_build_equals_duckdbs(story: Story) -> None:
     env = mau_env(story.settings.home) | {"MAU_SPARK_MASTER": "local[2]"}
     built = subprocess.run(
@@ -151,10 +164,13 @@ def test_every_mart_built_by_spark_build_equals_duckdbs(story: Story) -> None:
     assert built.returncode == 0, built.stderr[-3000:]
     # Every data test and the unit test of every counting rule passed on Spark too.
     record = json.loads(story.settings.spark_build_record.read_text())
-    assert " ERROR=0 " in record["dbt_summary"] and record["as_of_date"] == AS_OF_DATE
+    assert record["dbt_summary"] in built.stderr and record["as_of_date"] == AS_OF_DATE
     log = Path(record["log_file"]).read_text()
     assert "unit_test" in log and "r2_first_received_copy_wins" in log
-    assert record["raw_rows"] > 0 and f"{record['raw_rows']:,} rows" in built.stderr
+    assert f"{record['raw_rows']:,} rows" in built.stderr
+    # The months `mau run` closed reached Spark with the raw layer (R16).
+    closes = story.settings.spark_raw_dir / "billing" / "month_closes"
+    assert duckdb.sql(f"select count(*) from '{closes}/*.parquet'").fetchone()[0] > 0
     warehouse = story.settings.spark_warehouse_dir
     _assert_marts_equal_duckdbs(story, warehouse)
 

@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -175,8 +175,6 @@ def cmd_backtest(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_close(args: argparse.Namespace, settings: Settings) -> None:
-    from datetime import UTC, datetime
-
     from mau_warehouse.billing.close import check_month_ended, request_close
     from mau_warehouse.report import parse_month
     from mau_warehouse.warehouse import connect_writer
@@ -466,7 +464,7 @@ def cmd_spark_cluster_check(args: argparse.Namespace, settings: Settings) -> Non
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
@@ -480,7 +478,7 @@ def cmd_spark_build(args: argparse.Namespace, settings: Settings) -> None:
     _say(f"marts in {settings.spark_warehouse_dir / 'marts.db'}; full log: {build.log_file}")
 
 
-def _add_spark_cluster_commands(commands: argparse._SubParsersAction) -> None:
+def _add_spark_commands(commands: argparse._SubParsersAction) -> None:
     cluster = commands.add_parser(
         "spark-cluster", help="a Spark standalone cluster on this machine (SPEC §8)"
     )
@@ -653,7 +651,7 @@ def build_parser() -> OneLineParser:
     init_key.set_defaults(handler=cmd_init_key)
 
     _add_user_commands(commands)
-    _add_spark_cluster_commands(commands)
+    _add_spark_commands(commands)
 
     for name, handler, port, default_text, text in (
         ("dashboard", cmd_dashboard, 8501, "8501", "serve the Streamlit dashboards on localhost"),

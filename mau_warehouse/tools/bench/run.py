@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal, get_args
 
 from mau_warehouse.config import Settings
 from mau_warehouse.tools.bench.report import rows
@@ -20,7 +21,8 @@ from mau_warehouse.tools.bench.steps import (
 from mau_warehouse.tools.bench.workloads import WORKLOADS, ensure_workload
 
 STEPS = ("pipeline", *HISTORIES, "dashboards")
-ENGINES = ("duckdb", "spark")
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
 # A key of the bench's own: its homes are scratch, and the user's key stays untouched.
 BENCH_KEY = "mau-bench-pseudonymization-key"
 
@@ -44,7 +46,7 @@ def run_bench(
     seed: int,
     say: Progress,
     cache: Path | None = None,
-    engine: str = "duckdb",
+    engine: Engine = "duckdb",
 ) -> list[dict[str, object]]:
     """Run the asked workloads and steps; one row per (workload, step). On Spark the
     one step timed is the build (mau_warehouse/tools/bench/spark.py)."""

@@ -13,6 +13,7 @@ import shutil
 import statistics
 from pathlib import Path
 
+from mau_warehouse.config import load_settings
 from mau_warehouse.tools.bench import homes
 from mau_warehouse.tools.bench.measure import Measurement, run_measured
 from mau_warehouse.tools.bench.steps import Bench, StepResult
@@ -31,13 +32,14 @@ def spark_build(bench: Bench, workload: Workload, landing: Path) -> StepResult:
         homes.link_landing(landing, home, days)
         run_measured([bench.mau, "run"], bench.home_env(home))
         marker.write_text(str(days[-1]))
+    settings = load_settings(home, environ=bench.env)
     result = StepResult(workload.name, STEP)
     records: list[dict[str, object]] = []
 
     def run() -> Measurement:
         shutil.rmtree(home / "spark", ignore_errors=True)
         measurement = run_measured([bench.mau, "spark-build"], bench.home_env(home))
-        records.append(json.loads((home / "spark" / "build.json").read_text()))
+        records.append(json.loads(settings.spark_build_record.read_text()))
         return measurement
 
     bench.repeat(result, run)
