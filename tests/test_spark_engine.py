@@ -22,7 +22,10 @@ from tests.conftest import MAU, TEST_KEY, free_port, mau_env, run_mau
 from tests.dbt_helpers import run_dbt
 from tests.test_counting_rules import write_landing
 
-pytestmark = pytest.mark.slow
+# A Spark build of the story takes three to eleven minutes on two shared cores, and a
+# test's time includes the module's setup (`mau run` and a DuckDB build): past the
+# suite's 15-minute default under CI's load.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # Both engines count as of the same local day, after every month of the story ended.
 AS_OF_DATE = "2025-12-15"
