@@ -31,9 +31,10 @@ from mau_warehouse.spark.raw_layer import write_raw_layer
 SUMMARY = re.compile(r"Done\. (PASS=\d+ WARN=\d+ ERROR=\d+ SKIP=\d+(?: NO-OP=\d+)? TOTAL=\d+)")
 # dbt's lines start with the time of day; Spark's own log lines with the date.
 DBT_LINE = re.compile(r"^\d\d:\d\d:\d\d\s+")
+# The reason Spark's JVM gives when it ends: 'Exception in thread "main" …Exception: …'.
+JVM_EXCEPTION = re.compile(r"^Exception in thread \"\w+\" \S+Exception: (.+)")
 # "1 of 246 ERROR creating …", "1 of 246 FAIL 3 …", "Runtime Error in model …"; not the
 # summary's "ERROR=0".
-JVM_EXCEPTION = re.compile(r"^Exception in thread \"\w+\" \S+Exception: (.+)")
 ERROR_WORDS = re.compile(r"\b(?:ERROR|FAIL)\b(?!=)|\b[A-Z][a-z]+ Error\b")
 
 

@@ -37,7 +37,7 @@ def spark_build(bench: Bench, workload: Workload, landing: Path) -> StepResult:
     records: list[dict[str, object]] = []
 
     def run() -> Measurement:
-        shutil.rmtree(home / "spark", ignore_errors=True)
+        shutil.rmtree(settings.spark_dir, ignore_errors=True)
         measurement = run_measured([bench.mau, "spark-build"], bench.home_env(home))
         records.append(json.loads(settings.spark_build_record.read_text()))
         return measurement
